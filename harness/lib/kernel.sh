@@ -149,7 +149,14 @@ resolve_alias() {
 			best_ver=$ver best_dep=$dep
 		fi
 	done < <(apt_private apt-cache show linux-image-amd64 2>/dev/null |
-		awk '/^Version:/ { v = $2 } /^Depends:/ { d = $2; sub(/,$/, "", d); print v "|" d }')
+		awk '/^Version:/ { v = $2 }
+			/^Depends:/ {
+				n = split(substr($0, 10), deps, ",")
+				for (i = 1; i <= n; i++) {
+					split(deps[i], w, " ")
+					if (w[1] ~ /^linux-image-[0-9]/) { print v "|" w[1]; break }
+				}
+			}')
 	[ -n "$best_dep" ] || die "no linux-image-amd64 for kernel $1 in the package lists"
 	echo "$best_dep"
 }
@@ -160,7 +167,7 @@ package_split_parts() {
 	apt_private apt-cache show "$1" 2>/dev/null |
 		awk '/^Depends:/ { print; exit }' | tr ',' '\n' |
 		sed -e 's/^Depends://' -e 's/^ *//' -e 's/ .*//' |
-		grep -E '^linux-(binary|modules)-' || true
+		grep -E '^linux-(base-[0-9]|binary-|modules-)' || true
 }
 
 # kernel_dir PKG: where the unpacked kernel package lives.
