@@ -1,0 +1,29 @@
+# Latency percentile curves, write() and mmap store side by side.
+# Variables: datafile_w nw datafile_m nm title subtitle
+width = 1400
+load plotsdir.'/common.gp'
+unset label 98
+unset title
+set multiplot layout 1,2 title title noenhanced font ',14' margins 0.07, 0.98, 0.1, 0.86 spacing 0.08
+set logscale y
+set ylabel 'latency (microseconds, log scale)'
+set xlabel 'percentile'
+set key top left box opaque noenhanced
+set xrange [-0.3:4.3]
+set style data linespoints
+set title 'write()'
+if (nw > 0) {
+    plot for [i=1:nw] datafile_w using 2:(column(2+i)):xtic(1) title columnheader(2+i) lw 2 pt (i>8 ? 5 : 7) dt 1+(i>8) lc rgb C[((i-1)%8)+1]
+} else {
+    unset logscale y; set yrange [0:1]; set label 1 'no write() latencies' at graph 0.5,0.5 center
+    plot NaN notitle
+    unset label 1; set logscale y; set yrange [*:*]
+}
+set title 'mmap store (including its page fault)'
+if (nm > 0) {
+    plot for [i=1:nm] datafile_m using 2:(column(2+i)):xtic(1) title columnheader(2+i) lw 2 pt (i>8 ? 5 : 7) dt 1+(i>8) lc rgb C[((i-1)%8)+1]
+} else {
+    unset logscale y; set yrange [0:1]; set label 1 'no mmap store latencies' at graph 0.5,0.5 center
+    plot NaN notitle
+}
+unset multiplot
