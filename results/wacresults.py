@@ -306,10 +306,15 @@ def fio_fields(doc, ctx):
     opts = dict(gopts)
     opts.update(jobs[0].get("job options") or {})
     wname, sname = _fio_op_names(opts)
-    numjobs = _int_or_none(opts.get("numjobs")) or 1
-    if len(jobs) > 1:
-        numjobs = sum(_int_or_none((j.get("job options") or {}).get("numjobs")
-                                   or gopts.get("numjobs")) or 1 for j in jobs)
+    writers = mmappers = 0
+    for j in jobs:
+        jo = dict(gopts)
+        jo.update(j.get("job options") or {})
+        n = _int_or_none(jo.get("numjobs")) or 1
+        if jo.get("ioengine") == "mmap":
+            mmappers += n
+        else:
+            writers += n
     tgt = ctx.get("target") or {}
     kern = ctx.get("kernel") or {}
     eng = opts.get("ioengine", "psync")
@@ -320,12 +325,13 @@ def fio_fields(doc, ctx):
         "fs": tgt.get("fs_type"),
         "sector_size": tgt.get("sector_size"),
         "stable_writes": tgt.get("stable_writes"),
-        "writers": numjobs if eng != "mmap" else 0,
-        "mmappers": numjobs if eng == "mmap" else 0,
+        "writers": writers,
+        "mmappers": mmappers,
         "direct": 1 if str(opts.get("direct", "0")) == "1" else 0,
         "size": _size_bytes(opts.get("size")),
         "block": _size_bytes(opts.get("bs")),
-        "engine": eng,
+        "engine": eng if len({(dict(gopts, **(j.get("job options") or {}))).get("ioengine")
+                              for j in jobs}) == 1 else "mixed",
         "iodepth": _int_or_none(opts.get("iodepth")) or 1,
         "write_sync": ("sfr-" + ("write" if "write" in str(opts.get("sync_file_range")) and
                                  "wait" not in str(opts.get("sync_file_range")) else "wait"))
@@ -339,39 +345,55 @@ def fio_fields(doc, ctx):
         "exit_status": ctx.get("exit_status"),
     }
     m = {}
-    tot_ios = tot_bytes = 0.0
-    iops = bw = 0.0
-    sync_ios = 0.0
+    tot_bytes = 0.0
+    iops = bw = sync_rate = 0.0
     runtime_ms = 0.0
+    per_op = {}
     for j in jobs:
+        jopts = dict(gopts)
+        jopts.update(j.get("job options") or {})
+        jw, js = _fio_op_names(jopts)
         w = j.get("write") or {}
+        sy = j.get("sync") or {}
+        # job_runtime is summed over the jobs of a reporting group: the
+        # group's wall time is "elapsed"; sync rates are derived from the
+        # write rate and the sync/write count ratio instead
+        runtime_ms = max(runtime_ms, 1000.0 * (_num(j.get("elapsed")) or 0.0))
+        w_ios = _num(w.get("total_ios")) or 0.0
+        w_rate = _num(w.get("iops")) or 0.0
+        o = per_op.setdefault(jw, {"ops_per_s": 0.0, "mb_per_s": 0.0, "count": 0.0, "bytes": 0.0})
+        o["ops_per_s"] += _num(w.get("iops")) or 0.0
+        o["mb_per_s"] += (_num(w.get("bw_bytes")) or 0.0) / 1e6
+        o["count"] += _num(w.get("total_ios")) or 0.0
+        o["bytes"] += _num(w.get("io_bytes")) or 0.0
         iops += _num(w.get("iops")) or 0.0
         bw += _num(w.get("bw_bytes")) or 0.0
-        tot_ios += _num(w.get("total_ios")) or 0.0
         tot_bytes += _num(w.get("io_bytes")) or 0.0
-        sync_ios += _num((j.get("sync") or {}).get("total_ios")) or 0.0
-        runtime_ms = max(runtime_ms, _num(j.get("job_runtime")) or
-                         _num(w.get("runtime")) or 0.0)
-        m["errors.total"] = m.get("errors.total", 0.0) + float(j.get("error") or 0)
-    secs = runtime_ms / 1000.0 if runtime_ms else None
-    m["ops.%s.ops_per_s" % wname] = iops
-    m["ops.%s.mb_per_s" % wname] = bw / 1e6
-    m["ops.%s.count" % wname] = tot_ios
-    m["ops.%s.bytes" % wname] = tot_bytes
-    if sync_ios:
-        m["ops.%s.count" % sname] = sync_ios
-        if secs:
-            m["ops.%s.ops_per_s" % sname] = sync_ios / secs
-    m["total.ops_per_s"] = iops + (sync_ios / secs if secs and sync_ios else 0.0)
+        # fio counts fsync/msync in sync.total_ios, sync_file_range only in
+        # the latency sample count
+        n_sync = max(_num(sy.get("total_ios")) or 0.0,
+                     _num((sy.get("lat_ns") or {}).get("N")) or 0.0)
+        if n_sync:
+            o = per_op.setdefault(js, {"ops_per_s": 0.0, "count": 0.0})
+            o["count"] += n_sync
+            if w_ios:
+                o["ops_per_s"] += w_rate * n_sync / w_ios
+                sync_rate += w_rate * n_sync / w_ios
+        m["errors.total"] = m.get("errors.total", 0.0) + (1.0 if j.get("error") else 0.0)
+        # fio's completion latency is what wac calls the op latency; with
+        # several reporting groups each op kind comes from its own group
+        if "latency_ns.%s.p50" % jw not in m:
+            _fio_latency(w.get("clat_ns"), m, "latency_ns." + jw)
+        if "latency_ns.%s.p50" % js not in m:
+            _fio_latency(sy.get("lat_ns"), m, "latency_ns." + js)
+    for op, vals in per_op.items():
+        for k, v in vals.items():
+            m["ops.%s.%s" % (op, k)] = v
+    m["total.ops_per_s"] = iops + sync_rate
     m["total.mb_per_s"] = bw / 1e6
-    if secs:
-        m["duration_s"] = secs
-    if len(jobs) == 1:
-        # fio's completion latency is what wac calls the op latency
-        _fio_latency((jobs[0].get("write") or {}).get("clat_ns"), m,
-                     "latency_ns." + wname)
-        _fio_latency((jobs[0].get("sync") or {}).get("lat_ns"), m,
-                     "latency_ns." + sname)
+    m["total.bytes"] = tot_bytes
+    if runtime_ms:
+        m["duration_s"] = runtime_ms / 1000.0
     for k in ("usr_cpu", "sys_cpu"):
         if len(jobs) == 1 and _num(jobs[0].get(k)) is not None:
             m["cpu." + k] = float(jobs[0][k])
