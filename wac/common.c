@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "wac.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static const char *const op_names[OP__COUNT] = {
+	[OP_NONE] = "none",
+	[OP_WRITE] = "write",
+	[OP_MMAP_STORE] = "mmap_store",
+	[OP_DIRECT_WRITE] = "direct_write",
+	[OP_MSYNC] = "msync",
+	[OP_SFR] = "sync_file_range",
+	[OP_FSYNC] = "fsync",
+	[OP_FDATASYNC] = "fdatasync",
+	[OP_SCRIBBLE] = "scribble",
+	[OP_FINAL_SYNC] = "final_sync",
+	[OP_VERIFY_READ] = "verify_read",
+	[OP_PREFILL] = "prefill",
+};
+
+static const char *const kind_names[KIND__COUNT] = {
+	[KIND_WRITE] = "write",
+	[KIND_MMAP] = "mmap",
+	[KIND_DIRECT] = "direct",
+	[KIND_SCRIBBLE] = "scribble",
+};
+
+const char *op_name(enum wac_op op)
+{
+	return op < OP__COUNT ? op_names[op] : "?";
+}
+
+const char *kind_name(enum wac_kind kind)
+{
+	return kind < KIND__COUNT ? kind_names[kind] : "?";
+}
+
+const char *write_sync_name(enum write_sync m)
+{
+	static const char *const names[] = { "sfr-wait", "sfr-write", "fsync",
+					     "fdatasync", "none" };
+	return names[m];
+}
+
+const char *msync_name(enum msync_mode m)
+{
+	static const char *const names[] = { "sync", "async", "none" };
+	return names[m];
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void wac_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wac: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

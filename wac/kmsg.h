@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WAC_KMSG_H
+#define WAC_KMSG_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The kernel-log channel: new /dev/kmsg records, classified. */
+enum kmsg_class {
+	KM_GUARD,
+	KM_REF,
+	KM_APP,
+	KM_PROTECTION,
+	KM_IO_ERROR,
+	KM_HUNG_TASK,
+	KM_BUG_WARNING,
+	KM_DIO_COLLISION,
+	KM__COUNT,
+};
+
+#define KMSG_LINES_MAX 32
+
+struct kmsg_monitor {
+	int fd;
+	bool available;
+	char error[128];
+	uint64_t counts[KM__COUNT];
+	char *lines[KMSG_LINES_MAX];
+	unsigned nlines;
+	pthread_t thread;
+	bool thread_started;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+};
+
+/* Class of one log message, or -1 when it is not a finding. */
+int kmsg_classify(const char *msg);
+const char *kmsg_class_name(enum kmsg_class c);
+
+/* True for classes that fail a run (I/O and integrity, hangs, BUGs). */
+bool kmsg_class_fails(enum kmsg_class c);
+
+/* Start reading records logged from now on.  Never fails the run. */
+void kmsg_start(struct kmsg_monitor *m);
+
+/* Read what is left and stop the reader thread. */
+void kmsg_stop(struct kmsg_monitor *m);
+
+/* Snapshot of counts and lines under the lock (for a hang report). */
+void kmsg_lock(struct kmsg_monitor *m);
+void kmsg_unlock(struct kmsg_monitor *m);
+
+#endif

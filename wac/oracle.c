@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "oracle.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STATE_MAGIC 0x3254415453434157ull /* "WACSTAT2" */
+
+struct state_header {
+	uint64_t magic;
+	uint64_t run_id;
+	uint64_t size;
+	uint64_t units;
+	uint32_t block;
+	uint32_t sector_size;
+	uint32_t owners;
+	uint32_t final_sync_ok;
+};
+
+int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
+		uint32_t block, uint32_t sector_size, unsigned owners)
+{
+	memset(o, 0, sizeof(*o));
+	o->run_id = run_id;
+	o->size = size;
+	o->block = block;
+	o->sector_size = sector_size;
+	o->units = size / block;
+	o->owners = owners;
+	o->owner_kind = calloc(owners, 1);
+	o->owner = calloc(o->units, sizeof(*o->owner));
+	o->written = calloc(o->units, sizeof(*o->written));
+	o->durable = calloc(o->units, sizeof(*o->durable));
+	o->flags = calloc(o->units, 1);
+	if (!o->owner_kind || !o->owner || !o->written || !o->durable || !o->flags) {
+		oracle_free(o);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void oracle_free(struct wac_oracle *o)
+{
+	free(o->owner_kind);
+	free(o->owner);
+	free(o->written);
+	free(o->durable);
+	free(o->flags);
+	o->owner_kind = NULL;
+	o->owner = NULL;
+	o->written = o->durable = NULL;
+	o->flags = NULL;
+}
+
+void oracle_promise_all(struct wac_oracle *o)
+{
+	for (uint64_t u = 0; u < o->units; u++)
+		if (!(o->flags[u] & UNIT_WRITE_FAILED))
+			o->durable[u] = o->written[u];
+	o->final_sync_ok = true;
+}
+
+static bool kind_uses_page_cache(uint8_t kind)
+{
+	return kind == KIND_WRITE || kind == KIND_MMAP;
+}
+
+bool oracle_page_collides(const struct wac_oracle *o, uint64_t unit,
+			  uint32_t page_size)
+{
+	uint64_t first, last;
+
+	if (o->owner_kind[oracle_owner(o, unit)] != KIND_DIRECT)
+		return false;
+	first = unit * o->block / page_size * page_size / o->block;
+	last = ((unit + 1) * o->block + page_size - 1) / page_size * page_size /
+	       o->block;
+	for (uint64_t u = first; u < last && u < o->units; u++)
+		if (kind_uses_page_cache(o->owner_kind[oracle_owner(o, u)]))
+			return true;
+	return false;
+}
+
+static int write_all(FILE *f, const void *p, size_t len)
+{
+	return fwrite(p, 1, len, f) == len ? 0 : -EIO;
+}
+
+int oracle_save(const struct wac_oracle *o, const char *path)
+{
+	struct state_header h = {
+		.magic = STATE_MAGIC,
+		.run_id = o->run_id,
+		.size = o->size,
+		.units = o->units,
+		.block = o->block,
+		.sector_size = o->sector_size,
+		.owners = o->owners,
+		.final_sync_ok = o->final_sync_ok,
+	};
+	char tmp[4096];
+	FILE *f;
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	ret = write_all(f, &h, sizeof(h));
+	if (!ret)
+		ret = write_all(f, o->owner_kind, o->owners);
+	if (!ret)
+		ret = write_all(f, o->owner, o->units * sizeof(*o->owner));
+	if (!ret)
+		ret = write_all(f, o->written, o->units * sizeof(*o->written));
+	if (!ret)
+		ret = write_all(f, o->durable, o->units * sizeof(*o->durable));
+	if (!ret)
+		ret = write_all(f, o->flags, o->units);
+	if (fflush(f) || fsync(fileno(f)))
+		ret = ret ? ret : -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int read_all(FILE *f, void *p, size_t len)
+{
+	return fread(p, 1, len, f) == len ? 0 : -EINVAL;
+}
+
+int oracle_load(struct wac_oracle *o, const char *path)
+{
+	struct state_header h;
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		wac_err("cannot open state file %s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = read_all(f, &h, sizeof(h));
+	if (ret || h.magic != STATE_MAGIC || !h.block || !h.owners ||
+	    h.units != h.size / h.block || h.sector_size < 512 ||
+	    h.block % h.sector_size) {
+		wac_err("%s is not a wac state file", path);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = oracle_init(o, h.run_id, h.size, h.block, h.sector_size,
+			  h.owners);
+	if (ret)
+		goto out;
+	o->final_sync_ok = h.final_sync_ok;
+	ret = read_all(f, o->owner_kind, o->owners);
+	if (!ret)
+		ret = read_all(f, o->owner, o->units * sizeof(*o->owner));
+	if (!ret)
+		ret = read_all(f, o->written, o->units * sizeof(*o->written));
+	if (!ret)
+		ret = read_all(f, o->durable, o->units * sizeof(*o->durable));
+	if (!ret)
+		ret = read_all(f, o->flags, o->units);
+	if (ret) {
+		wac_err("state file %s is truncated", path);
+		oracle_free(o);
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
+const char *layout_name(enum layout l)
+{
+	static const char *const names[] = { "auto", "interleave",
+					     "segregate" };
+	return names[l];
+}
+
+static void assign_interleave(struct wac_oracle *o)
+{
+	for (uint64_t u = 0; u < o->units; u++)
+		o->owner[u] = u % o->owners;
+}
+
+/* Owners of one class (O_DIRECT or page cache), dealt out round robin. */
+struct dealer {
+	uint16_t *who;
+	unsigned n, next;
+};
+
+static void assign_segregate(struct wac_oracle *o, struct dealer *direct,
+			     struct dealer *cached)
+{
+	uint64_t per_page = o->block >= 4096 ? 1 : 4096 / o->block;
+
+	for (uint64_t u = 0; u < o->units; u++) {
+		uint64_t page = u / per_page;
+		struct dealer *d = page % 2 ? cached : direct;
+
+		if (!d->n)
+			d = d == direct ? cached : direct;
+		o->owner[u] = d->who[d->next++ % d->n];
+	}
+}
+
+static int assign_segregated(struct wac_oracle *o)
+{
+	struct dealer direct = { 0 }, cached = { 0 };
+	int ret = 0;
+
+	direct.who = calloc(o->owners, sizeof(uint16_t));
+	cached.who = calloc(o->owners, sizeof(uint16_t));
+	if (!direct.who || !cached.who) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < o->owners; i++) {
+		struct dealer *d = o->owner_kind[i] == KIND_DIRECT ? &direct
+								   : &cached;
+		d->who[d->n++] = i;
+	}
+	assign_segregate(o, &direct, &cached);
+out:
+	free(direct.who);
+	free(cached.who);
+	return ret;
+}
+
+static bool has_both_classes(const struct wac_oracle *o)
+{
+	bool direct = false, cached = false;
+
+	for (unsigned i = 0; i < o->owners; i++) {
+		if (o->owner_kind[i] == KIND_DIRECT)
+			direct = true;
+		else
+			cached = true;
+	}
+	return direct && cached;
+}
+
+int oracle_assign(struct wac_oracle *o, enum layout layout)
+{
+	uint64_t *count;
+	int ret = layout;
+
+	if (layout == LAYOUT_AUTO)
+		ret = layout = has_both_classes(o) ? LAYOUT_SEGREGATE
+						   : LAYOUT_INTERLEAVE;
+	if (layout == LAYOUT_SEGREGATE) {
+		int err = assign_segregated(o);
+
+		if (err)
+			return err;
+	} else {
+		assign_interleave(o);
+	}
+	count = calloc(o->owners, sizeof(*count));
+	if (!count)
+		return -ENOMEM;
+	for (uint64_t u = 0; u < o->units; u++)
+		count[o->owner[u]]++;
+	for (unsigned i = 0; i < o->owners; i++)
+		if (!count[i])
+			ret = -EINVAL;
+	free(count);
+	return ret;
+}

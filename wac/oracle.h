@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WAC_ORACLE_H
+#define WAC_ORACLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wac.h"
+
+/*
+ * What the writers know about every unit (one operation's worth of
+ * sectors, --block bytes): who owns it, the last generation written and
+ * the last one a successful sync promised.  Only the owner's thread
+ * touches a unit's entries while the run is live, so no locking is needed.
+ */
+enum unit_flags {
+	UNIT_RACED = 1, /* source buffer changed during the last write (F) */
+	UNIT_WRITE_FAILED = 2, /* the last write returned an error */
+};
+
+struct wac_oracle {
+	uint64_t run_id;
+	uint64_t size;
+	uint32_t block;
+	uint32_t sector_size;
+	uint64_t units;
+	unsigned owners;
+	uint8_t *owner_kind; /* enum wac_kind, [owners] */
+	uint16_t *owner; /* [units] */
+	uint32_t *written; /* [units] */
+	uint32_t *durable; /* [units] */
+	uint8_t *flags; /* [units] */
+	bool final_sync_ok;
+};
+
+int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
+		uint32_t block, uint32_t sector_size, unsigned owners);
+void oracle_free(struct wac_oracle *o);
+
+static inline unsigned oracle_owner(const struct wac_oracle *o, uint64_t unit)
+{
+	return o->owner[unit];
+}
+
+enum layout {
+	LAYOUT_AUTO,
+	LAYOUT_INTERLEAVE, /* unit u belongs to owner u % owners */
+	LAYOUT_SEGREGATE, /* O_DIRECT and page-cache owners on separate pages */
+};
+
+/*
+ * Assign every unit an owner (owner_kind must be filled).  AUTO picks
+ * SEGREGATE when O_DIRECT and page-cache writers coexist: sharing a page
+ * between them makes the kernel fail the direct write's page cache
+ * invalidation, report EIO to every syncer and log "Page cache
+ * invalidation failure" -- by design, not a stable-pages bug.
+ * Returns the layout used, or -EINVAL if some owner got no unit.
+ */
+int oracle_assign(struct wac_oracle *o, enum layout layout);
+const char *layout_name(enum layout l);
+
+/* Every written unit whose last write succeeded is now promised. */
+void oracle_promise_all(struct wac_oracle *o);
+
+/*
+ * True when unit is written with O_DIRECT and shares a page with a unit
+ * that goes through the page cache: a later writeback of that page may
+ * legitimately put back an older copy of it.
+ */
+bool oracle_page_collides(const struct wac_oracle *o, uint64_t unit,
+			  uint32_t page_size);
+
+/* Save/load for 'wac verify'.  0 or -errno; load prints why it failed. */
+int oracle_save(const struct wac_oracle *o, const char *path);
+int oracle_load(struct wac_oracle *o, const char *path);
+
+#endif

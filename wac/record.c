@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "record.h"
+
+#include <string.h>
+
+#include "crc32c.h"
+
+/* Payload words come from the header through a cheap mixing step. */
+static uint64_t payload_seed(const struct wac_record_hdr *h)
+{
+	uint64_t x = h->run_id ^ (h->sector * 0x9e3779b97f4a7c15ull) ^
+		     ((uint64_t)h->gen << 32) ^ h->writer ^
+		     ((uint64_t)h->variant << 48);
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	return x;
+}
+
+static void fill_payload(unsigned char *buf, uint32_t sector_size,
+			 const struct wac_record_hdr *hdr)
+{
+	uint64_t seed = payload_seed(hdr);
+	uint64_t *w = (uint64_t *)(buf + WAC_RECORD_HDR_SIZE);
+	unsigned n = (sector_size - WAC_RECORD_HDR_SIZE) / 8;
+
+	for (unsigned i = 0; i < n; i++)
+		w[i] = seed + i * 0xd6e8feb86659fd93ull;
+}
+
+uint32_t record_crc(const void *buf, uint32_t sector_size)
+{
+	uint32_t crc = crc32c_update(0, buf, WAC_RECORD_CRC_OFFSET);
+
+	return crc32c_update(crc, (const char *)buf + WAC_RECORD_HDR_SIZE,
+			     sector_size - WAC_RECORD_HDR_SIZE);
+}
+
+void record_stamp(void *buf, const struct wac_record_hdr *hdr)
+{
+	struct wac_record_hdr *out = buf;
+	uint32_t ss = hdr->sector_size;
+
+	memcpy(out, hdr, sizeof(*out));
+	out->magic = WAC_RECORD_MAGIC;
+	out->reserved = 0;
+	out->reserved2 = 0;
+	fill_payload(buf, ss, out);
+	out->crc = record_crc(buf, ss);
+}
+
+static bool all_zero(const unsigned char *p, uint32_t len)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	for (uint32_t i = 0; i < len / 8; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+enum record_state record_decode(const void *buf, uint32_t sector_size,
+				struct wac_record_hdr *hdr)
+{
+	memcpy(hdr, buf, sizeof(*hdr));
+	if (hdr->magic != WAC_RECORD_MAGIC)
+		return all_zero(buf, sector_size) ? RECORD_ZERO : RECORD_GARBAGE;
+	if (hdr->sector_size != sector_size)
+		return RECORD_BAD_CRC;
+	if (record_crc(buf, sector_size) != hdr->crc)
+		return RECORD_BAD_CRC;
+	return RECORD_VALID;
+}

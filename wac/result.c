@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The verdict over all four channels, the JSON document, the summary. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "run.h"
+
+static void add_reason(char reasons[][160], unsigned *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_reason(char reasons[][160], unsigned *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= REASONS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reasons[(*n)++], 160, fmt, ap);
+	va_end(ap);
+}
+
+static void judge_verify(struct wac_run *run, char reasons[][160],
+			 unsigned *n)
+{
+	const struct verify_result *v = &run->verify;
+
+	if (!v->done) {
+		add_reason(reasons, n, "verify pass failed: %s",
+			   v->error[0] ? v->error : "not run");
+		return;
+	}
+	for (int c = 0; c < V__COUNT; c++)
+		if (verify_class_fails(c) && v->counts[c])
+			add_reason(reasons, n, "%llu sector%s %s",
+				   (unsigned long long)v->counts[c],
+				   v->counts[c] == 1 ? "" : "s",
+				   verify_class_name(c));
+}
+
+static void judge_syscalls(struct wac_run *run, char reasons[][160],
+			   unsigned *n)
+{
+	const struct syscall_errors *e = &run->errs;
+	char buf[16];
+
+	for (int op = 0; op < OP__COUNT; op++) {
+		if (!e->by_op[op])
+			continue;
+		for (unsigned i = 0; i < e->nfirst; i++) {
+			if (e->first[i].op != (enum wac_op)op)
+				continue;
+			add_reason(reasons, n, "%llu %s error%s (first: %s)",
+				   (unsigned long long)e->by_op[op],
+				   op_name(op), e->by_op[op] == 1 ? "" : "s",
+				   errno_name(e->first[i].err, buf,
+					      sizeof(buf)));
+			break;
+		}
+	}
+	if (e->contract_total)
+		add_reason(reasons, n, "%llu answer%s outside the syscall contract",
+			   (unsigned long long)e->contract_total,
+			   e->contract_total == 1 ? "" : "s");
+}
+
+static void judge_kmsg(struct wac_run *run, char reasons[][160], unsigned *n)
+{
+	const struct kmsg_monitor *k = &run->kmsg;
+
+	for (int c = 0; c < KM__COUNT; c++)
+		if (kmsg_class_fails(c) && k->counts[c])
+			add_reason(reasons, n, "kernel log: %llu %s message%s",
+				   (unsigned long long)k->counts[c],
+				   kmsg_class_name(c),
+				   k->counts[c] == 1 ? "" : "s");
+}
+
+int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
+	      unsigned *nreasons)
+{
+	*nreasons = 0;
+	if (run->nhangs) {
+		for (unsigned i = 0; i < run->nhangs; i++)
+			add_reason(reasons, nreasons,
+				   "thread %d (%s) stuck in %s for %.1fs at %s",
+				   run->hangs[i].thread, run->hangs[i].kind,
+				   op_name(run->hangs[i].op),
+				   run->hangs[i].seconds, run->hangs[i].wchan);
+		*verdict = "hang";
+		return WAC_EXIT_HANG;
+	}
+	judge_syscalls(run, reasons, nreasons);
+	judge_kmsg(run, reasons, nreasons);
+	judge_verify(run, reasons, nreasons);
+	*verdict = *nreasons ? "fail" : "pass";
+	return *nreasons ? WAC_EXIT_FAIL : WAC_EXIT_PASS;
+}
+
+static void write_kernel(struct json *j)
+{
+	struct utsname u;
+	char host[256] = "";
+
+	gethostname(host, sizeof(host) - 1);
+	json_str(j, "host", host);
+	if (uname(&u))
+		return;
+	json_obj_begin(j, "kernel");
+	json_str(j, "sysname", u.sysname);
+	json_str(j, "release", u.release);
+	json_str(j, "version", u.version);
+	json_str(j, "machine", u.machine);
+	json_obj_end(j);
+}
+
+static void write_config(struct json *j, const struct wac_run *run)
+{
+	const struct wac_config *cfg = run->cfg;
+	char profile[2] = { cfg->profile, 0 };
+
+	json_obj_begin(j, "config");
+	json_str(j, "mode", cfg->verify_only ? "verify" : "run");
+	json_str(j, "profile", profile);
+	json_u64(j, "threads", cfg->threads);
+	json_u64(j, "writers", cfg->writers);
+	json_u64(j, "mmappers", cfg->mmappers);
+	json_bool(j, "direct", cfg->direct);
+	json_u64(j, "size", cfg->size);
+	json_u64(j, "block", cfg->block);
+	json_u64(j, "sector_size", cfg->sector_size);
+	json_double(j, "duration_s", cfg->duration_s);
+	json_u64(j, "sync_every", cfg->sync_every);
+	json_str(j, "write_sync", write_sync_name(cfg->write_sync));
+	json_str(j, "msync", msync_name(cfg->msync));
+	json_str(j, "engine", cfg->engine);
+	json_u64(j, "iodepth", cfg->iodepth);
+	json_str(j, "f_mode", cfg->f_mode == FMODE_SCRIBBLE ? "scribble"
+							     : "legacy");
+	json_str(j, "layout", layout_name(run->layout > 0 ? run->layout
+							   : cfg->layout));
+	json_u64(j, "seed", cfg->seed);
+	json_double(j, "hang_timeout_s", cfg->hang_timeout_s);
+	json_str(j, "target", cfg->target);
+	json_obj_end(j);
+}
+
+static void write_target(struct json *j, const struct target_info *ti)
+{
+	json_obj_begin(j, "target");
+	json_str(j, "path", ti->path);
+	json_str(j, "kind", ti->is_blockdev ? "blockdev" : "file");
+	if (ti->fs_type[0])
+		json_str(j, "fs_type", ti->fs_type);
+	else
+		json_null(j, "fs_type");
+	json_str(j, "device", ti->device[0] ? ti->device : NULL);
+	json_u64(j, "major", ti->major);
+	json_u64(j, "minor", ti->minor);
+	json_u64(j, "sector_size", ti->logical_block_size);
+	if (ti->stable_writes >= 0)
+		json_i64(j, "stable_writes", ti->stable_writes);
+	else
+		json_null(j, "stable_writes");
+	if (ti->integrity_format[0]) {
+		json_obj_begin(j, "integrity");
+		json_str(j, "format", ti->integrity_format);
+		json_u64(j, "tag_size", ti->integrity_tag_size);
+		json_u64(j, "protection_interval_bytes",
+			 ti->integrity_interval);
+		json_obj_end(j);
+	} else {
+		json_null(j, "integrity");
+	}
+	json_obj_end(j);
+}
+
+static void write_op_stats(struct json *j, const char *key,
+			   const struct op_stats *s, double secs)
+{
+	json_obj_begin(j, key);
+	json_u64(j, "count", s->count);
+	json_u64(j, "bytes", s->bytes);
+	json_u64(j, "errors", s->errors);
+	json_double(j, "ops_per_s", secs > 0 ? s->count / secs : 0);
+	json_double(j, "mb_per_s", secs > 0 ? s->bytes / secs / 1e6 : 0);
+	json_double(j, "mean_ns",
+		    s->count ? (double)s->total_ns / s->count : 0);
+	json_u64(j, "max_ns", s->max_ns);
+	json_obj_end(j);
+}
+
+static void write_metrics(struct json *j, struct wac_run *run)
+{
+	struct thread_metrics *per[run->nthreads + 1], sum;
+	struct op_stats total = { 0 };
+	double secs = run->start_ns && run->stop_ns > run->start_ns
+			      ? (run->stop_ns - run->start_ns) / 1e9
+			      : 0;
+
+	for (unsigned i = 0; i < run->nthreads; i++)
+		per[i] = &run->threads[i].metrics;
+	metrics_sum(&sum, per, run->nthreads);
+	json_obj_begin(j, "metrics");
+	json_double(j, "duration_s", secs);
+	json_obj_begin(j, "ops");
+	for (int op = OP_WRITE; op < OP__COUNT; op++) {
+		if (!sum.ops[op].count)
+			continue;
+		write_op_stats(j, op_name(op), &sum.ops[op], secs);
+		if (op == OP_WRITE || op == OP_MMAP_STORE ||
+		    op == OP_DIRECT_WRITE) {
+			total.count += sum.ops[op].count;
+			total.bytes += sum.ops[op].bytes;
+		}
+	}
+	json_obj_end(j);
+	write_op_stats(j, "total", &total, secs);
+	json_obj_end(j);
+}
+
+static void write_verify(struct json *j, const struct verify_result *v)
+{
+	json_obj_begin(j, "verify");
+	json_bool(j, "done", v->done);
+	json_str(j, "error", v->error[0] ? v->error : NULL);
+	json_str(j, "read_mode", v->read_mode);
+	json_u64(j, "sectors", v->sectors);
+	for (int c = 0; c < V__COUNT; c++)
+		json_u64(j, verify_class_name(c), v->counts[c]);
+	json_arr_begin(j, "first");
+	for (unsigned i = 0; i < v->nfirst; i++) {
+		const struct verify_finding *f = &v->first[i];
+
+		json_obj_begin(j, NULL);
+		json_u64(j, "sector", f->sector);
+		json_str(j, "class", verify_class_name(f->cls));
+		json_u64(j, "owner", f->owner);
+		json_u64(j, "written_gen", f->written_gen);
+		json_u64(j, "durable_gen", f->durable_gen);
+		if (f->found_valid) {
+			char run_id[20];
+
+			snprintf(run_id, sizeof(run_id), "%016llx",
+				 (unsigned long long)f->found_run);
+			json_u64(j, "found_gen", f->found_gen);
+			json_u64(j, "found_sector", f->found_sector);
+			json_u64(j, "found_writer", f->found_writer);
+			json_str(j, "found_run", run_id);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void write_syscalls(struct json *j, struct syscall_errors *e)
+{
+	char buf[16];
+
+	json_obj_begin(j, "syscall_errors");
+	json_u64(j, "total", e->total);
+	json_obj_begin(j, "by_errno");
+	for (int i = 0; i < ERRNO_MAX; i++)
+		if (e->by_errno[i])
+			json_u64(j, errno_name(i, buf, sizeof(buf)),
+				 e->by_errno[i]);
+	json_obj_end(j);
+	json_obj_begin(j, "by_op");
+	for (int op = 0; op < OP__COUNT; op++)
+		if (e->by_op[op])
+			json_u64(j, op_name(op), e->by_op[op]);
+	json_obj_end(j);
+	json_arr_begin(j, "first");
+	for (unsigned i = 0; i < e->nfirst; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "op", op_name(e->first[i].op));
+		json_str(j, "errno", errno_name(e->first[i].err, buf,
+						sizeof(buf)));
+		json_i64(j, "thread", e->first[i].thread);
+		json_u64(j, "offset", e->first[i].offset);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+
+	json_obj_begin(j, "contract");
+	json_u64(j, "total", e->contract_total);
+	json_arr_begin(j, "first");
+	for (unsigned i = 0; i < e->ncontract; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "op", op_name(e->contract[i].op));
+		json_i64(j, "returned", e->contract[i].returned);
+		if (e->contract[i].err)
+			json_str(j, "errno", errno_name(e->contract[i].err, buf,
+							sizeof(buf)));
+		json_str(j, "why", e->contract[i].why);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void write_kmsg(struct json *j, const struct kmsg_monitor *k,
+		       bool verify_only)
+{
+	json_obj_begin(j, "kmsg");
+	json_bool(j, "available", k->available);
+	json_str(j, "error",
+		 k->available ? NULL
+			      : (verify_only ? "not monitored by wac verify"
+					     : k->error));
+	json_obj_begin(j, "counts");
+	for (int c = 0; c < KM__COUNT; c++)
+		json_u64(j, kmsg_class_name(c), k->counts[c]);
+	json_obj_end(j);
+	json_arr_begin(j, "lines");
+	for (unsigned i = 0; i < k->nlines; i++)
+		json_str(j, NULL, k->lines[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void write_integrity(struct json *j, struct wac_run *run)
+{
+	json_obj_begin(j, "integrity");
+	write_verify(j, &run->verify);
+	json_obj_begin(j, "final_sync");
+	json_bool(j, "done", run->final_sync_done);
+	json_bool(j, "ok", run->final_sync_done && !run->final_sync_err);
+	if (run->final_sync_err) {
+		char buf[16];
+
+		json_str(j, "errno",
+			 errno_name(run->final_sync_err, buf, sizeof(buf)));
+	} else {
+		json_null(j, "errno");
+	}
+	json_obj_end(j);
+	write_syscalls(j, &run->errs);
+	write_kmsg(j, &run->kmsg, run->cfg->verify_only);
+	json_obj_end(j);
+}
+
+static void write_hangs(struct json *j, struct wac_run *run)
+{
+	json_arr_begin(j, "hangs");
+	for (unsigned i = 0; i < run->nhangs; i++) {
+		const struct hang_report *h = &run->hangs[i];
+
+		json_obj_begin(j, NULL);
+		json_i64(j, "thread", h->thread);
+		json_i64(j, "tid", h->tid);
+		json_str(j, "kind", h->kind);
+		json_str(j, "op", op_name(h->op));
+		json_double(j, "seconds", h->seconds);
+		json_str(j, "wchan", h->wchan);
+		json_str(j, "syscall", h->syscall);
+		json_str(j, "stack", h->stack);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void write_document(FILE *f, struct wac_run *run, const char *verdict,
+			   int status, char reasons[][160], unsigned nreasons)
+{
+	struct json j;
+	char when[32], run_id[20];
+	struct tm tm;
+
+	gmtime_r(&run->started_wall, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(run_id, sizeof(run_id), "%016llx",
+		 (unsigned long long)run->oracle.run_id);
+	json_init(&j, f);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "schema", "wac/1");
+	json_str(&j, "version", WAC_VERSION);
+	json_str(&j, "run_id", run_id);
+	json_str(&j, "started", when);
+	json_double(&j, "wall_s", (now_ns() - run->wall_start_ns) / 1e9);
+	json_str(&j, "verdict", verdict);
+	json_i64(&j, "exit_status", status);
+	json_arr_begin(&j, "reasons");
+	if (run->setup_error[0])
+		json_str(&j, NULL, run->setup_error);
+	for (unsigned i = 0; i < nreasons; i++)
+		json_str(&j, NULL, reasons[i]);
+	json_arr_end(&j);
+	json_bool(&j, "interrupted", run->interrupted);
+	write_kernel(&j);
+	write_config(&j, run);
+	write_target(&j, &run->ti);
+	write_metrics(&j, run);
+	write_integrity(&j, run);
+	write_hangs(&j, run);
+	json_obj_end(&j);
+}
+
+int result_write(struct wac_run *run, const char *verdict, int status,
+		 char reasons[][160], unsigned nreasons)
+{
+	const char *path = run->cfg->json_path;
+	char tmp[4096];
+	FILE *f;
+	int ret = 0;
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-")) {
+		write_document(stdout, run, verdict, status, reasons, nreasons);
+		return fflush(stdout) ? -errno : 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		ret = -errno;
+		wac_err("cannot write result %s: %s", tmp, strerror(errno));
+		return ret;
+	}
+	write_document(f, run, verdict, status, reasons, nreasons);
+	if (fflush(f) || fsync(fileno(f)))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		wac_err("cannot write result %s: %s", path, strerror(-ret));
+		unlink(tmp);
+	}
+	return ret;
+}
+
+void summary_print(struct wac_run *run, const char *verdict,
+		   char reasons[][160], unsigned nreasons)
+{
+	struct thread_metrics *per[run->nthreads + 1], sum;
+	double secs = run->stop_ns > run->start_ns
+			      ? (run->stop_ns - run->start_ns) / 1e9
+			      : 0;
+	FILE *out = run->cfg->json_path && !strcmp(run->cfg->json_path, "-")
+			    ? stderr
+			    : stdout;
+	const struct verify_result *v = &run->verify;
+
+	for (unsigned i = 0; i < run->nthreads; i++)
+		per[i] = &run->threads[i].metrics;
+	metrics_sum(&sum, per, run->nthreads);
+	fprintf(out, "wac: profile %c, %u threads, %s on %s%s%s, %.1fs\n",
+		run->cfg->profile, run->cfg->threads, run->ti.path,
+		run->ti.fs_type[0] ? run->ti.fs_type : "raw device",
+		run->ti.integrity_format[0] ? ", " : "",
+		run->ti.integrity_format, secs);
+	for (int op = OP_WRITE; op < OP_FINAL_SYNC; op++)
+		if (sum.ops[op].count && secs > 0)
+			fprintf(out, "  %-16s %10.0f ops/s %8.2f MB/s  %llu errors\n",
+				op_name(op), sum.ops[op].count / secs,
+				sum.ops[op].bytes / secs / 1e6,
+				(unsigned long long)sum.ops[op].errors);
+	if (v->done)
+		fprintf(out,
+			"  verify: %llu sectors, %llu ok, %llu unwritten, %llu stale, %llu raced, %llu collision; %llu torn, %llu misdirected, %llu foreign, %llu future, %llu lost\n",
+			(unsigned long long)v->sectors,
+			(unsigned long long)v->counts[V_OK],
+			(unsigned long long)v->counts[V_UNWRITTEN],
+			(unsigned long long)v->counts[V_STALE],
+			(unsigned long long)v->counts[V_RACED],
+			(unsigned long long)v->counts[V_COLLISION],
+			(unsigned long long)v->counts[V_TORN],
+			(unsigned long long)v->counts[V_MISDIRECTED],
+			(unsigned long long)v->counts[V_FOREIGN],
+			(unsigned long long)v->counts[V_FUTURE],
+			(unsigned long long)v->counts[V_LOST]);
+	if (!run->kmsg.available && !run->cfg->verify_only)
+		fprintf(out, "  kernel log not watched: %s\n", run->kmsg.error);
+	fprintf(out, "  verdict: %s\n", verdict);
+	for (unsigned i = 0; i < nreasons; i++)
+		fprintf(out, "    - %s\n", reasons[i]);
+}

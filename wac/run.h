@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WAC_RUN_H
+#define WAC_RUN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "engine.h"
+#include "errors.h"
+#include "kmsg.h"
+#include "metrics.h"
+#include "oracle.h"
+#include "target.h"
+#include "verify.h"
+#include "watchdog.h"
+#include "wac.h"
+
+/* A unit written but not yet covered by a successful sync. */
+struct pending {
+	uint64_t unit;
+	uint32_t gen;
+};
+
+/*
+ * Profile F: one O_DIRECT source buffer in the shared mapping.  seq is a
+ * seqlock: odd while someone stamps the buffer.  A write whose seq moved
+ * between submit and completion raced with a scribbler.
+ */
+struct f_slot {
+	_Atomic uint32_t seq;
+	atomic_flag busy;
+	_Atomic uint64_t unit; /* UINT64_MAX = nothing stamped yet */
+	_Atomic uint32_t gen;
+	char *buf;
+};
+
+struct wac_run;
+
+struct wac_thread {
+	struct wac_run *run;
+	unsigned idx;
+	int owner; /* owner index in the oracle, -1 for scribblers */
+	enum wac_kind kind;
+	int fd;
+	char *map;
+	pthread_t pthread;
+	struct heartbeat hb;
+	uint64_t rng;
+	uint64_t owned; /* units owned */
+	uint32_t *units; /* the units owned, [owned] */
+	struct thread_metrics metrics;
+	struct pending *pending;
+	unsigned npending, pending_max;
+	char *buf; /* record buffer, --block bytes, aligned */
+	struct f_slot *slots; /* profile F: this writer's source buffers */
+	int error; /* setup error in the thread, -errno */
+};
+
+struct wac_run {
+	struct wac_config *cfg;
+	struct target_info ti;
+	struct wac_oracle oracle;
+	int layout; /* enum layout actually used */
+	int fd; /* opened at start: its errseq sees every writeback error */
+	struct wac_thread *threads;
+	unsigned nthreads;
+	struct heartbeat main_hb;
+	atomic_bool stop;
+	struct syscall_errors errs;
+	struct kmsg_monitor kmsg;
+	struct watchdog watchdog;
+	struct verify_result verify;
+	struct hang_report *hangs;
+	unsigned nhangs;
+	char *fsrc; /* profile F source mapping */
+	size_t fsrc_len;
+	struct f_slot *fslots;
+	unsigned nfslots;
+	uint64_t start_ns, stop_ns;
+	time_t started_wall;
+	uint64_t wall_start_ns;
+	bool interrupted;
+	bool final_sync_done;
+	int final_sync_err;
+	char setup_error[256];
+	pthread_mutex_t report_lock;
+};
+
+/* The whole run: setup, threads, quiesce, verify, result.  Exit status. */
+int wac_run(struct wac_config *cfg);
+
+/* 'wac verify --state': exit status. */
+int wac_verify(struct wac_config *cfg);
+
+/* setup.c: target, geometry, oracle, threads.  0 or -errno (message
+ * printed and kept in run->setup_error). */
+int run_setup(struct wac_run *run);
+
+/* Thread bodies (worker.c, worker_direct.c). */
+void *write_thread(void *arg);
+void *mmap_thread(void *arg);
+void *direct_thread(void *arg);
+void *scribble_thread(void *arg);
+
+/* Helpers shared by the thread bodies. */
+uint64_t thread_pick_unit(struct wac_thread *t);
+uint64_t thread_rand(struct wac_thread *t);
+void stamp_unit(const struct wac_oracle *o, char *dst, uint64_t unit,
+		uint32_t gen, unsigned writer, enum wac_kind kind,
+		uint16_t variant);
+void thread_stamp_unit(struct wac_thread *t, char *dst, uint64_t unit,
+		       uint32_t gen, uint16_t variant);
+void thread_promise_pending(struct wac_thread *t);
+void thread_add_pending(struct wac_thread *t, uint64_t unit, uint32_t gen);
+void thread_sync_range(struct wac_thread *t, uint64_t *lo, uint64_t *hi);
+void thread_sync_writes(struct wac_thread *t);
+
+/* Result document and the human summary (result.c). */
+int result_write(struct wac_run *run, const char *verdict, int exit_status,
+		 char reasons[][160], unsigned nreasons);
+void summary_print(struct wac_run *run, const char *verdict,
+		   char reasons[][160], unsigned nreasons);
+
+/* Verdict from all channels: exit status, reasons filled. */
+int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
+	      unsigned *nreasons);
+
+#define REASONS_MAX 16
+
+#endif

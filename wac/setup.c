@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Setting up a run: the target, its geometry, the oracle and one fd (and
+ * mapping) per thread.  Any failure here is a usage/setup error (exit 2)
+ * with one line on stderr, kept in run->setup_error for the result.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "run.h"
+
+#define PREFILL_CHUNK (1u << 20)
+
+static int setup_fail(struct wac_run *run, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int setup_fail(struct wac_run *run, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run->setup_error, sizeof(run->setup_error), fmt, ap);
+	va_end(ap);
+	wac_err("%s", run->setup_error);
+	return err ? -abs(err) : -EINVAL;
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = now_ns() * 0x9e3779b97f4a7c15ull;
+	return v | 1;
+}
+
+/* Sector size, block size and used size, checked against the target. */
+static int resolve_geometry(struct wac_run *run)
+{
+	struct wac_config *cfg = run->cfg;
+	struct target_info *ti = &run->ti;
+
+	if (!cfg->sector_size)
+		cfg->sector_size = ti->is_blockdev && ti->logical_block_size
+					   ? ti->logical_block_size
+					   : 512;
+	if (ti->is_blockdev && ti->logical_block_size > cfg->sector_size)
+		return setup_fail(run, EINVAL,
+				  "--sector-size %u is below the device's logical block size %u",
+				  cfg->sector_size, ti->logical_block_size);
+	if (!cfg->block)
+		cfg->block = cfg->sector_size;
+	if (cfg->block % cfg->sector_size)
+		return setup_fail(run, EINVAL,
+				  "--block %u is not a multiple of the sector size %u",
+				  cfg->block, cfg->sector_size);
+	if (cfg->direct && cfg->block % 512)
+		return setup_fail(run, EINVAL,
+				  "O_DIRECT needs --block to be a multiple of 512");
+	cfg->size -= cfg->size % cfg->block;
+	if (ti->is_blockdev && cfg->size > ti->bdev_size)
+		return setup_fail(run, EINVAL,
+				  "--size %llu is larger than the device (%llu bytes)",
+				  (unsigned long long)cfg->size,
+				  (unsigned long long)ti->bdev_size);
+	return 0;
+}
+
+static unsigned owner_count(const struct wac_config *cfg)
+{
+	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE)
+		return cfg->writers;
+	return cfg->threads;
+}
+
+/*
+ * Thread i's kind.  Writers and mmap threads alternate evenly so that
+ * consecutive units, and hence every page, have owners of both kinds.
+ */
+static enum wac_kind thread_kind(const struct wac_config *cfg, unsigned i,
+				 bool *is_writer)
+{
+	unsigned T = cfg->threads, M = cfg->mmappers;
+
+	*is_writer = (uint64_t)(i + 1) * M / T == (uint64_t)i * M / T;
+	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE)
+		return *is_writer ? KIND_DIRECT : KIND_SCRIBBLE;
+	if (!*is_writer)
+		return KIND_MMAP;
+	return cfg->direct ? KIND_DIRECT : KIND_WRITE;
+}
+
+static int prefill(struct wac_run *run)
+{
+	uint64_t size = run->cfg->size;
+	char *zero = calloc(1, PREFILL_CHUNK);
+	int ret = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	hb_begin(&run->main_hb, OP_PREFILL);
+	for (uint64_t off = 0; off < size && !ret; off += PREFILL_CHUNK) {
+		size_t len = size - off < PREFILL_CHUNK ? size - off
+							 : PREFILL_CHUNK;
+		ssize_t n = pwrite(run->fd, zero, len, off);
+
+		if (n != (ssize_t)len)
+			ret = n < 0 ? -errno : -ENOSPC;
+	}
+	if (!ret && fsync(run->fd))
+		ret = -errno;
+	hb_end(&run->main_hb);
+	free(zero);
+	if (ret)
+		return setup_fail(run, ret,
+				  "cannot fill %s with %llu bytes of zeros: %s",
+				  run->ti.path, (unsigned long long)size,
+				  strerror(-ret));
+	return 0;
+}
+
+/* Profile F: the shared source buffers every writer sends from. */
+static int setup_fsrc(struct wac_run *run)
+{
+	struct wac_config *cfg = run->cfg;
+	uint32_t block = run->oracle.block;
+	size_t len;
+	int fd;
+
+	run->nfslots = cfg->writers * cfg->iodepth;
+	len = ((size_t)run->nfslots * block + 4095) & ~4095ul;
+	fd = memfd_create("wac-fsrc", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, len))
+		return setup_fail(run, errno, "memfd for profile F: %s",
+				  strerror(errno));
+	run->fsrc = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (run->fsrc == MAP_FAILED) {
+		run->fsrc = NULL;
+		return setup_fail(run, errno, "mmap of the F source: %s",
+				  strerror(errno));
+	}
+	run->fsrc_len = len;
+	run->fslots = calloc(run->nfslots, sizeof(*run->fslots));
+	if (!run->fslots)
+		return -ENOMEM;
+	for (unsigned i = 0; i < run->nfslots; i++) {
+		run->fslots[i].buf = run->fsrc + (size_t)i * block;
+		atomic_store(&run->fslots[i].unit, UINT64_MAX);
+		atomic_flag_clear(&run->fslots[i].busy);
+	}
+	return 0;
+}
+
+static int open_thread_fd(struct wac_run *run, struct wac_thread *t)
+{
+	int flags = O_RDWR | O_CLOEXEC;
+
+	if (t->kind == KIND_DIRECT ||
+	    (run->cfg->direct && t->kind == KIND_MMAP))
+		flags |= O_DIRECT;
+	t->fd = open(run->ti.path, flags);
+	if (t->fd < 0 && errno == EINVAL && (flags & O_DIRECT))
+		return setup_fail(run, EINVAL,
+				  "%s refuses O_DIRECT (needed by profile %c / -d)",
+				  run->ti.path, run->cfg->profile);
+	if (t->fd < 0)
+		return setup_fail(run, errno, "open %s: %s", run->ti.path,
+				  strerror(errno));
+	return 0;
+}
+
+static void name_thread(struct wac_run *run, struct wac_thread *t,
+			unsigned i, unsigned *owner_next)
+{
+	bool is_writer;
+
+	t->run = run;
+	t->idx = i;
+	t->fd = -1;
+	t->kind = thread_kind(run->cfg, i, &is_writer);
+	t->owner = t->kind == KIND_SCRIBBLE ? -1 : (int)(*owner_next)++;
+	t->hb.thread = i;
+	t->hb.kind = t->kind;
+	t->rng = (run->cfg->seed ^ (0x9e3779b97f4a7c15ull * (i + 1))) | 1;
+	if (t->owner >= 0)
+		run->oracle.owner_kind[t->owner] = t->kind;
+}
+
+/* Give every thread the list of units the layout made it own. */
+static int deal_units(struct wac_run *run)
+{
+	struct wac_oracle *o = &run->oracle;
+	struct wac_thread **by_owner = calloc(o->owners, sizeof(*by_owner));
+
+	if (!by_owner)
+		return -ENOMEM;
+	for (unsigned i = 0; i < run->nthreads; i++)
+		if (run->threads[i].owner >= 0)
+			by_owner[run->threads[i].owner] = &run->threads[i];
+	for (uint64_t u = 0; u < o->units; u++)
+		by_owner[o->owner[u]]->owned++;
+	for (unsigned i = 0; i < o->owners; i++) {
+		by_owner[i]->units = calloc(by_owner[i]->owned,
+					    sizeof(uint32_t));
+		if (!by_owner[i]->units) {
+			free(by_owner);
+			return -ENOMEM;
+		}
+		by_owner[i]->owned = 0;
+	}
+	for (uint64_t u = 0; u < o->units; u++) {
+		struct wac_thread *t = by_owner[o->owner[u]];
+
+		t->units[t->owned++] = u;
+	}
+	free(by_owner);
+	return 0;
+}
+
+/* Each thread gets its own fd (and mapping): writeback errors are
+ * reported once per open file, so a shared fd would hide them. */
+static int setup_thread(struct wac_run *run, struct wac_thread *t)
+{
+	struct wac_config *cfg = run->cfg;
+	struct wac_oracle *o = &run->oracle;
+	size_t buflen;
+
+	if (t->kind == KIND_SCRIBBLE)
+		return 0;
+	if (open_thread_fd(run, t))
+		return -EINVAL;
+	if (t->kind == KIND_MMAP) {
+		t->map = mmap(NULL, cfg->size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, t->fd, 0);
+		if (t->map == MAP_FAILED) {
+			t->map = NULL;
+			return setup_fail(run, errno, "mmap %s: %s",
+					  run->ti.path, strerror(errno));
+		}
+	}
+	if (t->kind == KIND_DIRECT && run->fslots)
+		t->slots = run->fslots + (size_t)(t->owner) * cfg->iodepth;
+	t->pending_max = (cfg->sync_every < 4096 ? cfg->sync_every : 4096) +
+			 cfg->iodepth;
+	t->pending = calloc(t->pending_max, sizeof(*t->pending));
+	buflen = (size_t)o->block * cfg->iodepth;
+	if (!t->pending || posix_memalign((void **)&t->buf, 4096, buflen))
+		return setup_fail(run, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int setup_threads(struct wac_run *run)
+{
+	struct wac_config *cfg = run->cfg;
+	unsigned owner_next = 0;
+
+	run->nthreads = cfg->threads;
+	run->threads = calloc(run->nthreads, sizeof(*run->threads));
+	if (!run->threads)
+		return -ENOMEM;
+	for (unsigned i = 0; i < run->nthreads; i++)
+		run->threads[i].fd = -1;
+	for (unsigned i = 0; i < run->nthreads; i++)
+		name_thread(run, &run->threads[i], i, &owner_next);
+	run->layout = oracle_assign(&run->oracle, cfg->layout);
+	if (run->layout == -EINVAL)
+		return setup_fail(run, EINVAL,
+				  "--size %llu is too small to give each of the %u writing threads a block of its own with layout %s",
+				  (unsigned long long)cfg->size,
+				  run->oracle.owners, layout_name(cfg->layout));
+	if (run->layout < 0 || deal_units(run))
+		return setup_fail(run, ENOMEM, "out of memory for the layout");
+	for (unsigned i = 0; i < run->nthreads; i++)
+		if (setup_thread(run, &run->threads[i]))
+			return -EINVAL;
+	return 0;
+}
+
+int run_setup(struct wac_run *run)
+{
+	struct wac_config *cfg = run->cfg;
+	unsigned owners;
+	int ret;
+
+	if (!engine_find(cfg->engine))
+		return setup_fail(run, EINVAL, "unknown engine '%s' (have: %s)",
+				  cfg->engine, engine_names());
+	run->fd = target_open(cfg->target, &run->ti);
+	if (run->fd < 0) {
+		snprintf(run->setup_error, sizeof(run->setup_error),
+			 "cannot open target %s: %s", cfg->target,
+			 strerror(-run->fd));
+		return run->fd;
+	}
+	ret = resolve_geometry(run);
+	if (ret)
+		return ret;
+	owners = owner_count(cfg);
+	if (cfg->size / cfg->block > UINT32_MAX)
+		return setup_fail(run, EINVAL,
+				  "--size / --block is more than 2^32 blocks; use a larger --block");
+	if (cfg->size / cfg->block < owners)
+		return setup_fail(run, EINVAL,
+				  "--size %llu holds %llu blocks of %u bytes, fewer than the %u writing threads",
+				  (unsigned long long)cfg->size,
+				  (unsigned long long)(cfg->size / cfg->block),
+				  cfg->block, owners);
+	if (!cfg->seed)
+		cfg->seed = random_u64();
+	ret = oracle_init(&run->oracle, random_u64(), cfg->size, cfg->block,
+			  cfg->sector_size, owners);
+	if (ret)
+		return setup_fail(run, ret, "out of memory for the oracle");
+	if (cfg->prefill && (ret = prefill(run)))
+		return ret;
+	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE &&
+	    (ret = setup_fsrc(run)))
+		return ret;
+	return setup_threads(run);
+}

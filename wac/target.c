@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "wac.h"
+
+static int read_sysfs(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static long read_sysfs_long(const char *dir, const char *file, long dflt)
+{
+	char path[PATH_MAX], buf[64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_sysfs(path, buf, sizeof(buf)))
+		return dflt;
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * The mount holding path: longest mount point that prefixes it.  Gives
+ * its fs type and source (btrfs files have an anonymous st_dev, so the
+ * source is the only way back to the disk).
+ */
+static int find_mount(const char *path, char *fstype, size_t fslen,
+		      char *source, size_t srclen)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	size_t best = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX], fs[64], src[PATH_MAX];
+		char *sep = strstr(line, " - ");
+		size_t len;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s %4095s", fs, src) != 2)
+			continue;
+		len = strlen(mnt);
+		if (strncmp(path, mnt, len) ||
+		    (len > 1 && path[len] != '/' && path[len] != '\0'))
+			continue;
+		if (len >= best) {
+			best = len;
+			snprintf(fstype, fslen, "%s", fs);
+			snprintf(source, srclen, "%s", src);
+		}
+	}
+	fclose(f);
+	return best ? 0 : -ENOENT;
+}
+
+/* /sys/dev/block/M:m -> the whole disk's /sys/block/NAME directory. */
+static int disk_sysfs_dir(unsigned maj, unsigned min, char *dir, size_t len,
+			  char *name, size_t namelen)
+{
+	char link[PATH_MAX], real[PATH_MAX], probe[PATH_MAX + 16];
+	char *base;
+
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", maj, min);
+	if (!realpath(link, real))
+		return -errno;
+	snprintf(probe, sizeof(probe), "%s/partition", real);
+	if (access(probe, F_OK) == 0) {
+		base = strrchr(real, '/');
+		*base = '\0'; /* a partition: its parent is the disk */
+	}
+	base = strrchr(real, '/');
+	snprintf(name, namelen, "%s", base + 1);
+	snprintf(dir, len, "%s", real);
+	return 0;
+}
+
+void target_probe_device(struct target_info *ti)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+
+	ti->stable_writes = -1;
+	if (disk_sysfs_dir(ti->major, ti->minor, dir, sizeof(dir), ti->device,
+			   sizeof(ti->device)))
+		return;
+	snprintf(path, sizeof(path), "%s/queue", dir);
+	ti->stable_writes = read_sysfs_long(path, "stable_writes", -1);
+	ti->logical_block_size = read_sysfs_long(path, "logical_block_size", 0);
+	snprintf(path, sizeof(path), "%s/integrity/format", dir);
+	if (read_sysfs(path, ti->integrity_format,
+		       sizeof(ti->integrity_format)) ||
+	    !strcmp(ti->integrity_format, "none"))
+		ti->integrity_format[0] = '\0';
+	snprintf(path, sizeof(path), "%s/integrity", dir);
+	ti->integrity_tag_size = read_sysfs_long(path, "tag_size", 0);
+	ti->integrity_interval =
+		read_sysfs_long(path, "protection_interval_bytes", 0);
+}
+
+/* Which device holds a file: st_dev, or the mount source for btrfs. */
+static void locate_file_device(struct target_info *ti, const struct stat *st)
+{
+	char real[PATH_MAX], source[PATH_MAX], sys[64];
+	struct stat sst;
+
+	ti->major = major(st->st_dev);
+	ti->minor = minor(st->st_dev);
+	if (!realpath(ti->path, real))
+		return;
+	if (find_mount(real, ti->fs_type, sizeof(ti->fs_type), source,
+		       sizeof(source)))
+		return;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", ti->major,
+		 ti->minor);
+	if (access(sys, F_OK) && stat(source, &sst) == 0 &&
+	    S_ISBLK(sst.st_mode)) {
+		ti->major = major(sst.st_rdev);
+		ti->minor = minor(sst.st_rdev);
+	}
+}
+
+int target_open(const char *path, struct target_info *ti)
+{
+	struct stat st;
+	int fd;
+
+	memset(ti, 0, sizeof(*ti));
+	snprintf(ti->path, sizeof(ti->path), "%s", path);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+
+		wac_err("cannot open target %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		ti->is_blockdev = true;
+		ti->major = major(st.st_rdev);
+		ti->minor = minor(st.st_rdev);
+		if (ioctl(fd, BLKGETSIZE64, &ti->bdev_size))
+			ti->bdev_size = 0;
+	} else if (S_ISREG(st.st_mode)) {
+		locate_file_device(ti, &st);
+	} else {
+		wac_err("target %s is neither a regular file nor a block device",
+			path);
+		close(fd);
+		return -EINVAL;
+	}
+	target_probe_device(ti);
+	if (ti->is_blockdev) {
+		int lbs;
+
+		if (ioctl(fd, BLKSSZGET, &lbs) == 0)
+			ti->logical_block_size = lbs;
+	}
+	return fd;
+}

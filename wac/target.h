@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef WAC_TARGET_H
+#define WAC_TARGET_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the run writes to, and the block device that stores it. */
+struct target_info {
+	char path[PATH_MAX];
+	bool is_blockdev;
+	uint64_t bdev_size; /* block devices: bytes */
+	char fs_type[32]; /* "" for a raw device */
+	char device[64]; /* sysfs name of the whole disk: "sda", "loop0" */
+	unsigned major, minor; /* of the partition or disk holding it */
+	uint32_t logical_block_size; /* of the device, 0 if unknown */
+	int stable_writes; /* -1 unknown */
+	char integrity_format[64]; /* "" when no integrity profile */
+	unsigned integrity_tag_size;
+	unsigned integrity_interval;
+};
+
+/*
+ * Open (creating a file if needed) and describe the target.  Returns an
+ * fd opened O_RDWR, or -errno after printing one line on stderr.
+ */
+int target_open(const char *path, struct target_info *ti);
+
+/* Re-read queue/stable_writes etc. (fills the sysfs parts of ti). */
+void target_probe_device(struct target_info *ti);
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/* 'wac verify --state FILE TARGET': judge a target against a saved oracle. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run.h"
+
+int wac_verify(struct wac_config *cfg)
+{
+	static struct wac_run run;
+	char reasons[REASONS_MAX][160];
+	unsigned nreasons = 0;
+	const char *verdict;
+	int status, fd;
+
+	run.cfg = cfg;
+	run.fd = -1;
+	run.started_wall = time(NULL);
+	run.wall_start_ns = now_ns();
+	errors_init(&run.errs);
+	if (oracle_load(&run.oracle, cfg->state_path))
+		goto setup_error;
+	cfg->size = run.oracle.size;
+	cfg->block = run.oracle.block;
+	cfg->sector_size = run.oracle.sector_size;
+	fd = target_open(cfg->target, &run.ti);
+	if (fd < 0)
+		goto setup_error;
+	close(fd);
+	run.final_sync_done = true;
+	run.final_sync_err = 0;
+	verify_target(&run.oracle, cfg->target, &run.verify, NULL);
+	status = judge_run(&run, &verdict, reasons, &nreasons);
+	if (result_write(&run, verdict, status, reasons, nreasons))
+		status = status ? status : WAC_EXIT_USAGE;
+	if (cfg->progress != 0)
+		summary_print(&run, verdict, reasons, nreasons);
+	oracle_free(&run.oracle);
+	return status;
+
+setup_error:
+	snprintf(run.setup_error, sizeof(run.setup_error),
+		 "cannot verify %s with state %s", cfg->target,
+		 cfg->state_path);
+	result_write(&run, "error", WAC_EXIT_USAGE, NULL, 0);
+	return WAC_EXIT_USAGE;
+}
