@@ -1,0 +1,33 @@
+#!/bin/bash
+# Guest side of the VM backend, started by /init with the 9p share mounted:
+# run the scenario the host put in the share, leave the status beside it.
+set -euo pipefail
+
+SHARE=$1
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export TMPDIR=/tmp
+
+# A guest-side watchdog: shortly before the host's deadline, log blocked
+# tasks (sysrq w) so the serial log shows where things are stuck.
+start_watchdog() {
+	local after=$1
+	(
+		sleep "$after"
+		echo "wac-guest: watchdog: scenario still running after ${after}s, sysrq w"
+		echo w >/proc/sysrq-trigger
+	) &
+}
+
+main() {
+	local rc=0
+	# shellcheck disable=SC1091
+	. "$SHARE/scenario.env"
+	start_watchdog "$((SCN_TIMEOUT > 20 ? SCN_TIMEOUT - 10 : SCN_TIMEOUT))"
+	echo "wac-guest: kernel $(uname -r), scenario $SCN_NAME"
+	bash "$SHARE/guest/scenario.sh" "$SHARE/scenario.env" "$SHARE/out" "$SHARE/bin/wac" || rc=$?
+	echo "$rc" >"$SHARE/out/exit"
+	echo "wac-guest: scenario exit $rc"
+	sync
+}
+
+main

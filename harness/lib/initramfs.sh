@@ -1,0 +1,168 @@
+#!/bin/bash
+# Build the VM's initramfs (sourced, not run).
+#
+# Contents: busybox-static, bash, kmod, the closure of the modules the
+# scenarios need (decompressed, depmod run for the initramfs tree), mkfs
+# for ext4/xfs/btrfs, dmsetup, fsfreeze and friends with their shared
+# libraries.  The generator binary and the guest scripts are not in it:
+# they travel through the 9p share, so the image only depends on the
+# kernel and the host's tools and is cached per kernel.
+
+# Modules the scenarios load; names missing from a kernel (built in or
+# renamed) are skipped.
+INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p sd_mod scsi_debug dm_mod dm_flakey
+	ext4 xfs btrfs loop overlay t10_pi crc_t10dif crct10dif_generic
+	crct10dif_pclmul crc64_rocksoft crc64_rocksoft_generic crc32c_generic
+	crc32c_intel crc32c_cryptoapi libcrc32c"
+
+# Host tools copied with their libraries.
+INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
+	blkdiscard blockdev losetup mount umount sync findmnt xfs_io"
+
+INITRAMFS_CACHE=$WAC_CACHE/initramfs
+
+# module_name PATH: kernel/fs/ext4/ext4.ko.xz -> ext4 (dashes as underscores).
+module_name() {
+	local n=${1##*/}
+	n=${n%%.ko*}
+	echo "${n//-/_}"
+}
+
+# module_closure MODDIR NAME...: the relative paths of NAME's modules and
+# everything they depend on (modules.dep and modules.softdep), one per line.
+module_closure() {
+	local moddir=$1
+	shift
+	awk -v want="$*" '
+		function norm(s) { sub(/.*\//, "", s); sub(/\.ko.*/, "", s); gsub(/-/, "_", s); return s }
+		FILENAME ~ /modules\.dep$/ {
+			p = $1; sub(/:$/, "", p)
+			n = norm(p); path[n] = p
+			deps[n] = ""
+			for (i = 2; i <= NF; i++) deps[n] = deps[n] " " norm($i)
+			next
+		}
+		FILENAME ~ /modules\.softdep$/ && $1 == "softdep" {
+			n = $2; gsub(/-/, "_", n)
+			for (i = 3; i <= NF; i++) if ($i !~ /:$/) soft[n] = soft[n] " " $i
+			next
+		}
+		FILENAME ~ /modules\.alias$/ && $1 == "alias" {
+			a = $2; gsub(/-/, "_", a); m = $3; gsub(/-/, "_", m)
+			alias[a] = alias[a] " " m
+			next
+		}
+		function add(n,    k, parts, i) {
+			gsub(/-/, "_", n)
+			if (n in seen) return
+			seen[n] = 1
+			if (!(n in path)) {
+				if (n in alias) { k = split(alias[n], parts, " "); for (i = 1; i <= k; i++) add(parts[i]) }
+				return
+			}
+			k = split(deps[n], parts, " "); for (i = 1; i <= k; i++) add(parts[i])
+			k = split(soft[n], parts, " "); for (i = 1; i <= k; i++) add(parts[i])
+			print path[n]
+		}
+		END { k = split(want, w, " "); for (i = 1; i <= k; i++) add(w[i]) }
+	' "$moddir/modules.dep" "$moddir/modules.softdep" "$moddir/modules.alias"
+}
+
+# copy_with_libs ROOT FILE...: copy executables and the shared libraries
+# ldd names (and the dynamic loader) into ROOT at the same paths.
+copy_with_libs() {
+	local root=$1 f lib
+	shift
+	for f in "$@"; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+		for lib in $(ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'); do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	done
+}
+
+# initramfs_inputs_hash KDIR: a short hash of what the image is built from.
+initramfs_inputs_hash() {
+	local kdir=$1 t
+	{
+		kernel_info "$kdir" release
+		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init"
+		for t in busybox $INITRAMFS_TOOLS; do
+			t=$(command -v "$t" || true)
+			[ -n "$t" ] && stat -L -c '%n %s %Y' "$t"
+		done
+	} | sha256sum | cut -c1-12
+}
+
+# build_initramfs KDIR: print the path of the (cached) initramfs for the
+# kernel unpacked in KDIR.
+build_initramfs() {
+	local kdir=$1 release moddir out root m t path rel
+	release=$(kernel_info "$kdir" release)
+	moddir=$kdir/$(kernel_info "$kdir" moddir)
+	out=$INITRAMFS_CACHE/$release-$(initramfs_inputs_hash "$kdir").cpio
+	if [ -f "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	info "building initramfs for $release"
+	mkdir -p "$INITRAMFS_CACHE"
+	root=$(mktemp -d "$INITRAMFS_CACHE/build.XXXXXX")
+	# shellcheck disable=SC2064
+	trap "rm -rf '$root'" RETURN
+	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,tmp,mnt,share,etc,run,var}
+	ln -s usr/bin "$root/bin"
+	ln -s usr/sbin "$root/sbin"
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
+
+	cp "$(command -v busybox)" "$root/usr/bin/busybox"
+	for t in $(busybox --list); do
+		[ -e "$root/usr/bin/$t" ] || ln -s busybox "$root/usr/bin/$t"
+	done
+
+	for t in $INITRAMFS_TOOLS; do
+		path=$(command -v "$t") || die "initramfs: host tool $t not found"
+		rm -f "$root/usr/bin/$t" "$root/usr/sbin/$t"
+		copy_with_libs "$root" "$(readlink -f "$path")"
+		if [ "$(readlink -f "$path")" != "/usr/bin/$t" ]; then
+			ln -sf "$(readlink -f "$path")" "$root/usr/bin/$t"
+		fi
+	done
+	ln -sf mke2fs "$root/usr/sbin/mkfs.ext4"
+	for t in modprobe insmod rmmod lsmod modinfo depmod; do
+		rm -f "$root/usr/bin/$t"
+		ln -s kmod "$root/usr/bin/$t"
+	done
+	cp /etc/mke2fs.conf "$root/etc/" 2>/dev/null || true
+	echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+	echo 'root:x:0:' >"$root/etc/group"
+	ln -s /proc/mounts "$root/etc/mtab"
+
+	mkdir -p "$root/lib/modules/$release"
+	for m in $(module_closure "$moddir" $INITRAMFS_MODULES); do
+		rel=${m%.xz}
+		rel=${rel%.zst}
+		rel=${rel%.gz}
+		mkdir -p "$root/lib/modules/$release/$(dirname "$rel")"
+		case $m in
+		*.xz) xz -dc "$moddir/$m" >"$root/lib/modules/$release/$rel" ;;
+		*.zst) zstd -qdc "$moddir/$m" >"$root/lib/modules/$release/$rel" ;;
+		*.gz) gzip -dc "$moddir/$m" >"$root/lib/modules/$release/$rel" ;;
+		*) cp "$moddir/$m" "$root/lib/modules/$release/$rel" ;;
+		esac
+	done
+	for t in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "$moddir/$t" ] && cp "$moddir/$t" "$root/lib/modules/$release/"
+	done
+	depmod -b "$root" "$release" 2>/dev/null || die "initramfs: depmod failed"
+
+	cp "$HARNESS_DIR/guest/init" "$root/init"
+	chmod 755 "$root/init"
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out.tmp"
+	mv "$out.tmp" "$out"
+	echo "$out"
+}

@@ -1,0 +1,139 @@
+#!/bin/bash
+# The QEMU runner (sourced, not run).
+#
+# One VM per scenario: the kernel, the cached initramfs, a 9p share (the
+# scenario, the guest scripts, the generator binary; results come back the
+# same way), the serial console to a log file.  A VM that has not powered
+# off by its deadline is asked for sysrq-w through the monitor, then killed:
+# the caller reports `hang` and keeps the serial log.
+
+VM_MEM_MB=${WAC_VM_MEM_MB:-1536}
+VM_CPUS=${WAC_VM_CPUS:-2}
+VM_PROBE_TIMEOUT=${WAC_VM_PROBE_TIMEOUT:-25}
+
+# qemu_accel_args ACCEL: the acceleration arguments.
+qemu_accel_args() {
+	case $1 in
+	kvm) echo "-accel kvm -cpu ${WAC_KVM_CPU:-host}" ;;
+	tcg) echo "-accel tcg,thread=multi -cpu max" ;;
+	*) die "unknown accelerator $1" ;;
+	esac
+}
+
+# vm_boot KDIR INITRD SHARE LOG ACCEL TIMEOUT_S APPEND: boot and wait; sets
+# VM_STATUS (poweroff | timeout | noboot | qemu-error) and VM_BOOT_S (host
+# seconds until the guest's init ran, empty when it never did).
+vm_boot() {
+	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
+	local vmlinuz mon pid start deadline rc
+	vmlinuz=$kdir/$(kernel_info "$kdir" vmlinuz)
+	mon=$share/.monitor.sock
+	rm -f "$mon" "$log"
+	VM_STATUS="" VM_BOOT_S=""
+	start=$(now_s)
+	# shellcheck disable=SC2046
+	qemu-system-x86_64 $(qemu_accel_args "$accel") \
+		-nodefaults -display none -no-reboot \
+		-smp "$VM_CPUS" -m "$VM_MEM_MB" \
+		-kernel "$vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on $append" \
+		-serial "file:$log" \
+		-monitor "unix:$mon,server,nowait" \
+		-fsdev "local,id=wacshare,path=$share,security_model=none" \
+		-device "virtio-9p-pci,fsdev=wacshare,mount_tag=wacshare" \
+		-nic none </dev/null >"$log.qemu" 2>&1 &
+	pid=$!
+	VM_PID=$pid
+	deadline=$(($(date +%s) + timeout))
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$VM_BOOT_S" ] && grep -qa 'wac-guest: booted' "$log" 2>/dev/null; then
+			VM_BOOT_S=$(elapsed_s "$start")
+			[ -n "${VM_ON_BOOT:-}" ] && "$VM_ON_BOOT" "$VM_BOOT_S"
+		fi
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			vm_kill_hung "$pid" "$mon"
+			VM_STATUS=timeout
+			[ -n "$VM_BOOT_S" ] || VM_STATUS=noboot
+			VM_PID=""
+			return 0
+		fi
+		sleep 0.25
+	done
+	rc=0
+	wait "$pid" || rc=$?
+	VM_PID=""
+	if [ -z "$VM_BOOT_S" ] && grep -qa 'wac-guest: booted' "$log" 2>/dev/null; then
+		VM_BOOT_S=$(elapsed_s "$start")
+	fi
+	if [ "$rc" -ne 0 ]; then
+		VM_STATUS=qemu-error
+	elif [ -z "$VM_BOOT_S" ]; then
+		VM_STATUS=noboot
+	else
+		VM_STATUS=poweroff
+	fi
+}
+
+# vm_kill_hung PID MONITOR: ask the guest for blocked tasks (sysrq w) and
+# all CPUs' backtraces (sysrq l), give the console a moment, kill QEMU.
+vm_kill_hung() {
+	local pid=$1 mon=$2 k
+	if [ -S "$mon" ] && command -v socat >/dev/null 2>&1; then
+		for k in w l; do
+			echo "sendkey alt-sysrq-$k" | socat - "UNIX-CONNECT:$mon" >/dev/null 2>&1 || true
+			sleep 2
+		done
+	elif [ -S "$mon" ]; then
+		for k in w l; do
+			printf 'sendkey alt-sysrq-%s\n' "$k" |
+				timeout 3 busybox nc local:"$mon" >/dev/null 2>&1 || true
+			sleep 2
+		done
+	fi
+	kill "$pid" 2>/dev/null || true
+	sleep 1
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# vm_stop: kill a VM left running (signal cleanup).
+vm_stop() {
+	if [ -n "${VM_PID:-}" ]; then
+		kill -9 "$VM_PID" 2>/dev/null || true
+		wait "$VM_PID" 2>/dev/null || true
+		VM_PID=""
+	fi
+}
+
+# probe_accel KDIR INITRD: kvm when a short KVM boot reaches init, else
+# tcg.  Cached per kernel for a day: the probe costs a boot.
+probe_accel() {
+	local kdir=$1 initrd=$2 release cache share
+	if [ -n "${WAC_ACCEL:-}" ]; then
+		echo "$WAC_ACCEL"
+		return 0
+	fi
+	if [ ! -w /dev/kvm ]; then
+		echo tcg
+		return 0
+	fi
+	release=$(kernel_info "$kdir" release)
+	cache=$WAC_CACHE/accel/$release
+	if [ -f "$cache" ] && [ -n "$(find "$cache" -mmin -1440)" ]; then
+		cat "$cache"
+		return 0
+	fi
+	mkdir -p "$WAC_CACHE/accel"
+	share=$(mktemp -d "$WAC_CACHE/accel/probe.XXXXXX")
+	vm_boot "$kdir" "$initrd" "$share" "$share/serial.log" kvm "$VM_PROBE_TIMEOUT"
+	if [ -n "$VM_BOOT_S" ]; then
+		echo kvm >"$cache"
+		info "KVM probe: $release reached init in ${VM_BOOT_S}s under KVM"
+	else
+		echo tcg >"$cache"
+		info "KVM probe: $release did not reach init in ${VM_PROBE_TIMEOUT}s under KVM ($VM_STATUS); using TCG"
+		cp "$share/serial.log" "$WAC_CACHE/accel/$release.kvm-probe.log" 2>/dev/null || true
+	fi
+	rm -rf "$share"
+	cat "$cache"
+}
