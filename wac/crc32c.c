@@ -186,3 +186,9 @@ const char *crc32c_impl(void)
 	pthread_once(&table_once, init_once);
 	return have_sse42 ? "sse4.2" : "table";
 }
+
+uint32_t crc32c_update_sw(uint32_t crc, const void *buf, size_t len)
+{
+	pthread_once(&table_once, init_once);
+	return ~crc_table(~crc, buf, len);
+}

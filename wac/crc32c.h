@@ -17,6 +17,9 @@ static inline uint32_t crc32c(const void *buf, size_t len)
 	return crc32c_update(0, buf, len);
 }
 
+/* The table implementation alone (to check the fast path against). */
+uint32_t crc32c_update_sw(uint32_t crc, const void *buf, size_t len);
+
 /* Which implementation runs here: "sse4.2" or "table". */
 const char *crc32c_impl(void);
 

@@ -53,7 +53,6 @@ static void sysrq_show_blocked(void)
 
 static unsigned collect_hangs(struct watchdog *w, struct hang_report *out)
 {
-	uint64_t now = now_ns();
 	uint64_t limit = (uint64_t)(w->timeout_s * 1e9);
 	unsigned n = 0;
 
@@ -61,8 +60,11 @@ static unsigned collect_hangs(struct watchdog *w, struct hang_report *out)
 		struct heartbeat *hb = w->beats[i];
 		uint64_t start = atomic_load_explicit(&hb->op_start_ns,
 						      memory_order_acquire);
+		/* read the clock after the beat: an op that began after
+		 * this scan started must not look 2^64 ns old */
+		uint64_t now = now_ns();
 
-		if (!start || now - start < limit)
+		if (!start || now < start || now - start < limit)
 			continue;
 		out[n] = (struct hang_report){
 			.thread = hb->thread,

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the generator's pure parts (cmocka). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../crc32c.h"
+#include "../kmsg.h"
+#include "../options.h"
+#include "../oracle.h"
+#include "../record.h"
+#include "../verify.h"
+
+static void crc32c_check_value(void **state)
+{
+	(void)state;
+	/* RFC 3720, B.4 and the usual check value */
+	assert_int_equal(crc32c("123456789", 9), 0xE3069283);
+	assert_int_equal(crc32c_update_sw(0, "123456789", 9), 0xE3069283);
+}
+
+static void crc32c_rfc3720_vectors(void **state)
+{
+	unsigned char buf[32];
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(crc32c(buf, 32), 0x8A9136AA);
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(crc32c(buf, 32), 0x62A8AB43);
+	for (int i = 0; i < 32; i++)
+		buf[i] = i;
+	assert_int_equal(crc32c(buf, 32), 0x46DD794E);
+}
+
+/* The 3-stream fast path must equal the table for every length/split. */
+static void crc32c_fast_equals_table(void **state)
+{
+	static unsigned char buf[5000];
+
+	(void)state;
+	srand(7);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = rand();
+	for (size_t len = 0; len < sizeof(buf); len += 37) {
+		uint32_t a = crc32c(buf + 3, len);
+		uint32_t b = crc32c_update_sw(0, buf + 3, len);
+
+		assert_int_equal(a, b);
+		/* and chained in two pieces */
+		assert_int_equal(crc32c_update(crc32c(buf + 3, len / 3),
+					       buf + 3 + len / 3,
+					       len - len / 3),
+				 b);
+	}
+}
+
+static void stamp(void *buf, uint32_t ss, uint64_t run, uint64_t sector,
+		  uint32_t gen, uint32_t writer)
+{
+	struct wac_record_hdr h = { .run_id = run, .sector = sector,
+				    .gen = gen, .writer = writer,
+				    .sector_size = ss };
+	record_stamp(buf, &h);
+}
+
+static void record_roundtrip(void **state)
+{
+	uint32_t sizes[] = { 512, 4096 };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		uint32_t ss = sizes[i];
+		unsigned char *buf = calloc(1, ss);
+		struct wac_record_hdr h;
+
+		assert_int_equal(record_decode(buf, ss, &h), RECORD_ZERO);
+		stamp(buf, ss, 0x1234, 77, 5, 3);
+		assert_int_equal(record_decode(buf, ss, &h), RECORD_VALID);
+		assert_int_equal(h.sector, 77);
+		assert_int_equal(h.gen, 5);
+		assert_int_equal(h.writer, 3);
+		assert_int_equal(h.run_id, 0x1234);
+		/* one flipped bit anywhere breaks it */
+		buf[ss - 1] ^= 0x10;
+		assert_int_equal(record_decode(buf, ss, &h), RECORD_BAD_CRC);
+		buf[ss - 1] ^= 0x10;
+		buf[100] ^= 1;
+		assert_int_equal(record_decode(buf, ss, &h), RECORD_BAD_CRC);
+		buf[0] ^= 0xff;
+		assert_int_equal(record_decode(buf, ss, &h), RECORD_GARBAGE);
+		free(buf);
+	}
+}
+
+static void record_payload_differs_by_generation(void **state)
+{
+	unsigned char a[512], b[512];
+
+	(void)state;
+	stamp(a, 512, 1, 9, 1, 0);
+	stamp(b, 512, 1, 9, 2, 0);
+	assert_memory_not_equal(a + 64, b + 64, 448);
+}
+
+/*
+ * A 4-unit oracle (512-byte units, 2 owners interleaved):
+ * unit 0: written 3, durable 2; unit 1: written 1, durable 0;
+ * unit 2: never written; unit 3: written 2, durable 2, raced.
+ */
+static struct wac_oracle *make_oracle(void)
+{
+	static struct wac_oracle o;
+
+	assert_int_equal(oracle_init(&o, 0xabc, 4 * 512, 512, 512, 2), 0);
+	o.owner_kind[0] = KIND_WRITE;
+	o.owner_kind[1] = KIND_MMAP;
+	assert_int_equal(oracle_assign(&o, LAYOUT_INTERLEAVE),
+			 LAYOUT_INTERLEAVE);
+	o.written[0] = 3;
+	o.durable[0] = 2;
+	o.written[1] = 1;
+	o.written[3] = 2;
+	o.durable[3] = 2;
+	o.flags[3] = UNIT_RACED;
+	return &o;
+}
+
+static enum verify_class judge(struct wac_oracle *o, uint64_t sector,
+			       const void *buf)
+{
+	struct verify_finding f;
+
+	return classify_sector(o, sector, buf, &f);
+}
+
+static void classify_every_class(void **state)
+{
+	struct wac_oracle *o = make_oracle();
+	unsigned char buf[512];
+
+	(void)state;
+	stamp(buf, 512, 0xabc, 0, 3, 0);
+	assert_int_equal(judge(o, 0, buf), V_OK);
+	stamp(buf, 512, 0xabc, 0, 2, 0);
+	assert_int_equal(judge(o, 0, buf), V_STALE); /* 2 was promised */
+	stamp(buf, 512, 0xabc, 0, 1, 0);
+	assert_int_equal(judge(o, 0, buf), V_LOST); /* older than promised */
+	stamp(buf, 512, 0xabc, 0, 4, 0);
+	assert_int_equal(judge(o, 0, buf), V_FUTURE);
+	stamp(buf, 512, 0xdef, 0, 3, 0);
+	assert_int_equal(judge(o, 0, buf), V_FOREIGN);
+	stamp(buf, 512, 0xabc, 2, 3, 0);
+	assert_int_equal(judge(o, 0, buf), V_MISDIRECTED); /* sector 2's */
+	stamp(buf, 512, 0xabc, 0, 3, 1);
+	assert_int_equal(judge(o, 0, buf), V_MISDIRECTED); /* wrong owner */
+	stamp(buf, 512, 0xabc, 0, 3, 0);
+	buf[200] ^= 4;
+	assert_int_equal(judge(o, 0, buf), V_TORN);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(judge(o, 2, buf), V_UNWRITTEN);
+	assert_int_equal(judge(o, 1, buf), V_STALE); /* never promised */
+	assert_int_equal(judge(o, 0, buf), V_LOST); /* zeros, 2 promised */
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(judge(o, 3, buf), V_RACED); /* garbage, raced */
+	assert_int_equal(judge(o, 2, buf), V_TORN);
+	oracle_free(o);
+}
+
+static void classify_collision(void **state)
+{
+	static struct wac_oracle o;
+	unsigned char buf[512];
+
+	(void)state;
+	/* 8 units of one page: owner 0 direct, owner 1 mmap */
+	assert_int_equal(oracle_init(&o, 7, 4096, 512, 512, 2), 0);
+	o.owner_kind[0] = KIND_DIRECT;
+	o.owner_kind[1] = KIND_MMAP;
+	assert_int_equal(oracle_assign(&o, LAYOUT_INTERLEAVE),
+			 LAYOUT_INTERLEAVE);
+	o.written[0] = o.durable[0] = 5;
+	o.written[1] = o.durable[1] = 5;
+	stamp(buf, 512, 7, 0, 4, 0);
+	assert_int_equal(judge(&o, 0, buf), V_COLLISION);
+	stamp(buf, 512, 7, 1, 4, 1);
+	assert_int_equal(judge(&o, 1, buf), V_LOST); /* mmap side: real loss */
+	oracle_free(&o);
+}
+
+static void layout_segregate_separates_pages(void **state)
+{
+	static struct wac_oracle o;
+
+	(void)state;
+	/* 64 KiB of 512-byte units, owners 0-3 direct, 4-7 mmap */
+	assert_int_equal(oracle_init(&o, 1, 65536, 512, 512, 8), 0);
+	for (int i = 0; i < 8; i++)
+		o.owner_kind[i] = i < 4 ? KIND_DIRECT : KIND_MMAP;
+	assert_int_equal(oracle_assign(&o, LAYOUT_AUTO), LAYOUT_SEGREGATE);
+	for (uint64_t page = 0; page < 16; page++) {
+		uint8_t kind = o.owner_kind[o.owner[page * 8]];
+		unsigned distinct = 0, seen = 0;
+
+		for (int k = 0; k < 8; k++) {
+			unsigned ow = o.owner[page * 8 + k];
+
+			assert_int_equal(o.owner_kind[ow], kind);
+			if (!(seen & (1u << ow)))
+				distinct++;
+			seen |= 1u << ow;
+		}
+		assert_int_equal(distinct, 4); /* 4 threads share the page */
+	}
+	oracle_free(&o);
+	/* too small: 2 pages cannot feed 8 owners of one class... */
+	assert_int_equal(oracle_init(&o, 1, 1024, 512, 512, 4), 0);
+	for (int i = 0; i < 4; i++)
+		o.owner_kind[i] = i < 2 ? KIND_DIRECT : KIND_MMAP;
+	assert_int_equal(oracle_assign(&o, LAYOUT_SEGREGATE), -EINVAL);
+	oracle_free(&o);
+}
+
+static void oracle_state_roundtrip(void **state)
+{
+	struct wac_oracle *o = make_oracle(), back;
+	char path[] = "/tmp/wac-state-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	o->final_sync_ok = true;
+	assert_int_equal(oracle_save(o, path), 0);
+	assert_int_equal(oracle_load(&back, path), 0);
+	assert_int_equal(back.run_id, 0xabc);
+	assert_int_equal(back.units, 4);
+	assert_memory_equal(back.written, o->written, 16);
+	assert_memory_equal(back.durable, o->durable, 16);
+	assert_memory_equal(back.owner, o->owner, 8);
+	assert_int_equal(back.flags[3], UNIT_RACED);
+	assert_true(back.final_sync_ok);
+	/* a truncated state file is refused */
+	assert_int_equal(truncate(path, 40), 0);
+	assert_int_not_equal(oracle_load(&back, path), 0);
+	unlink(path);
+	oracle_free(&back);
+	oracle_free(o);
+}
+
+static void sizes_parse(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse_size("64k", &v), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(parse_size("64M", &v), 0);
+	assert_int_equal(v, 64ull << 20);
+	assert_int_equal(parse_size("1g", &v), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_int_equal(parse_size("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_size("2KiB", &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(parse_size("", &v), -EINVAL);
+	assert_int_equal(parse_size("k", &v), -EINVAL);
+	assert_int_equal(parse_size("-4k", &v), -EINVAL);
+	assert_int_equal(parse_size("12q", &v), -EINVAL);
+	assert_int_equal(parse_size("0", &v), -EINVAL);
+	assert_int_equal(parse_size("99999999999999999999", &v), -EINVAL);
+	assert_int_equal(parse_size("20000000t", &v), -EINVAL);
+}
+
+static void durations_parse(void **state)
+{
+	double d;
+
+	(void)state;
+	assert_int_equal(parse_duration("30", &d), 0);
+	assert_true(d == 30);
+	assert_int_equal(parse_duration("30s", &d), 0);
+	assert_true(d == 30);
+	assert_int_equal(parse_duration("5m", &d), 0);
+	assert_true(d == 300);
+	assert_int_equal(parse_duration("500ms", &d), 0);
+	assert_true(d > 0.49 && d < 0.51);
+	assert_int_equal(parse_duration("1h", &d), 0);
+	assert_true(d == 3600);
+	assert_int_equal(parse_duration("0", &d), -EINVAL);
+	assert_int_equal(parse_duration("5x", &d), -EINVAL);
+	assert_int_equal(parse_duration("s", &d), -EINVAL);
+}
+
+static int parse(struct wac_config *cfg, int argc, const char **argv)
+{
+	optind = 0; /* restart getopt */
+	return parse_options(argc, (char **)argv, cfg);
+}
+
+static void options_profiles(void **state)
+{
+	struct wac_config cfg;
+	const char *c[] = { "wac", "-p", "c", "-t", "64", "f" };
+	const char *f[] = { "wac", "-p", "F", "-t", "8", "f" };
+	const char *fl[] = { "wac", "-p", "F", "--f-mode", "legacy", "f" };
+	const char *split[] = { "wac", "--writers", "3", "--mmappers", "5",
+				"f" };
+
+	(void)state;
+	assert_int_equal(parse(&cfg, 6, c), 0);
+	assert_int_equal(cfg.profile, 'C');
+	assert_int_equal(cfg.writers, 32);
+	assert_int_equal(cfg.mmappers, 32);
+	assert_false(cfg.direct);
+	assert_int_equal(parse(&cfg, 6, f), 0);
+	assert_true(cfg.direct);
+	assert_int_equal(cfg.writers, 4);
+	assert_int_equal(cfg.mmappers, 4);
+	assert_int_equal(parse(&cfg, 6, fl), 0);
+	assert_int_equal(cfg.writers, 0);
+	assert_int_equal(cfg.mmappers, 64);
+	assert_int_equal(parse(&cfg, 6, split), 0);
+	assert_int_equal(cfg.threads, 8);
+	assert_int_equal(cfg.writers, 3);
+}
+
+static void options_rejects(void **state)
+{
+	struct wac_config cfg;
+	const char *bad[][6] = {
+		{ "wac", "-p", "G", "f" },
+		{ "wac", "-t", "0", "f" },
+		{ "wac", "-s", "lots", "f" },
+		{ "wac", "-T", "forever", "f" },
+		{ "wac", "--msync", "maybe", "f" },
+		{ "wac", "--bogus", "f" },
+		{ "wac", "-p", "A" }, /* no target */
+		{ "wac", "a", "b" }, /* two targets */
+		{ "wac", "verify", "f" }, /* verify without --state */
+		{ "wac", "--sector-size", "1000", "f" },
+		{ "wac", "-t" }, /* missing value */
+	};
+	int argcs[] = { 4, 4, 4, 4, 4, 3, 3, 3, 3, 4, 2 };
+	FILE *saved = stderr;
+
+	(void)state;
+	stderr = fopen("/dev/null", "w");
+	for (unsigned i = 0; i < sizeof(argcs) / sizeof(argcs[0]); i++)
+		assert_int_equal(parse(&cfg, argcs[i], bad[i]), -EINVAL);
+	fclose(stderr);
+	stderr = saved;
+}
+
+static void kmsg_classes(void **state)
+{
+	(void)state;
+	assert_int_equal(kmsg_classify("scsi_debug: dif_verify: GUARD check failed on sector 1234 rcvd 0x1 data 0x2"),
+			 KM_GUARD);
+	assert_int_equal(kmsg_classify("sdb: guard tag error at sector 16 (rcvd 1234, want 5678)"),
+			 KM_GUARD);
+	assert_int_equal(kmsg_classify("scsi_debug: dif_verify: REF check failed on sector 8"),
+			 KM_REF);
+	assert_int_equal(kmsg_classify("sd 2:0:0:0: [sdb] tag#3 Add. Sense: Logical block reference tag check failed"),
+			 KM_REF);
+	assert_int_equal(kmsg_classify("Buffer I/O error on dev sdb, logical block 9, lost async page write"),
+			 KM_IO_ERROR);
+	assert_int_equal(kmsg_classify("INFO: task wac:123 blocked for more than 120 seconds."),
+			 KM_HUNG_TASK);
+	assert_int_equal(kmsg_classify("WARNING: CPU: 0 PID: 1 at mm/filemap.c:1 x"),
+			 KM_BUG_WARNING);
+	assert_int_equal(kmsg_classify("Page cache invalidation failure on direct I/O.  Possible data corruption due to collision with buffered I/O!"),
+			 KM_DIO_COLLISION);
+	assert_int_equal(kmsg_classify("EXT4-fs (loop0): mounted filesystem"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(crc32c_check_value),
+		cmocka_unit_test(crc32c_rfc3720_vectors),
+		cmocka_unit_test(crc32c_fast_equals_table),
+		cmocka_unit_test(record_roundtrip),
+		cmocka_unit_test(record_payload_differs_by_generation),
+		cmocka_unit_test(classify_every_class),
+		cmocka_unit_test(classify_collision),
+		cmocka_unit_test(layout_segregate_separates_pages),
+		cmocka_unit_test(oracle_state_roundtrip),
+		cmocka_unit_test(sizes_parse),
+		cmocka_unit_test(durations_parse),
+		cmocka_unit_test(options_profiles),
+		cmocka_unit_test(options_rejects),
+		cmocka_unit_test(kmsg_classes),
+	};
+
+	return cmocka_run_group_tests_name("wac unit", tests, NULL, NULL);
+}
