@@ -6,10 +6,12 @@ unset label 98
 unset title
 set multiplot layout 1,2 title title noenhanced font ',14' margins 0.07, 0.98, 0.1, 0.86 spacing 0.08
 set logscale y
+set format y '%g'
 set ylabel 'latency (microseconds, log scale)'
 set xlabel 'percentile'
 set key top left box opaque noenhanced
-set xrange [-0.3:4.3]
+set xrange [-0.3:5.3]
+set datafile missing '?'
 set style data linespoints
 set title 'write()'
 if (nw > 0) {

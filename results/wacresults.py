@@ -32,7 +32,7 @@ KEY_FIELDS = [
     "tool", "scenario", "profile", "fs", "device_kind", "dif", "dix",
     "guard", "sector_size", "integrity_format", "stable_writes", "writers",
     "mmappers", "direct", "size", "block", "engine", "iodepth",
-    "write_sync", "msync", "sync_every", "duration_s", "f_mode", "accel",
+    "write_sync", "msync", "sync_every", "duration_s", "f_mode", "layout", "accel",
     "backend", "host", "kernel_release",
 ]
 INFO_FIELDS = [
@@ -98,6 +98,12 @@ def open_db(path, create=True):
     conn.execute("PRAGMA journal_mode = WAL")
     with conn:
         conn.executescript(DDL)
+        # columns added to ALL_FIELDS after a database was created
+        have = {r["name"] for r in conn.execute("PRAGMA table_info(runs)")}
+        for f in ALL_FIELDS:
+            if f not in have:
+                conn.execute("ALTER TABLE runs ADD COLUMN %s %s" % (
+                    f, "INTEGER" if f in INT_FIELDS else "TEXT"))
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                      (str(SCHEMA_VERSION),))
     return conn
@@ -168,6 +174,7 @@ def wac_fields(doc):
         "sync_every": cfg.get("sync_every"),
         "duration_s": _fmt_duration(cfg.get("duration_s")),
         "f_mode": cfg.get("f_mode") if cfg.get("profile") == "F" else None,
+        "layout": cfg.get("layout"),
         "host": doc.get("host"),
         "kernel_release": kern.get("release"),
         "started": doc.get("started"),
@@ -333,9 +340,8 @@ def fio_fields(doc, ctx):
         "engine": eng if len({(dict(gopts, **(j.get("job options") or {}))).get("ioengine")
                               for j in jobs}) == 1 else "mixed",
         "iodepth": _int_or_none(opts.get("iodepth")) or 1,
-        "write_sync": ("sfr-" + ("write" if "write" in str(opts.get("sync_file_range")) and
-                                 "wait" not in str(opts.get("sync_file_range")) else "wait"))
-        if "sync_file_range" in opts else ("fsync" if "fsync" in opts else None),
+        "write_sync": _fio_write_sync(gopts, jobs),
+        "msync": _fio_msync(gopts, jobs),
         "duration_s": _fmt_duration(_num(_int_or_none(opts.get("runtime")))),
         "host": ctx.get("host"),
         "kernel_release": kern.get("release"),
@@ -389,7 +395,7 @@ def fio_fields(doc, ctx):
     for op, vals in per_op.items():
         for k, v in vals.items():
             m["ops.%s.%s" % (op, k)] = v
-    m["total.ops_per_s"] = iops + sync_rate
+    m["total.ops_per_s"] = iops  # data ops only, as wac counts them
     m["total.mb_per_s"] = bw / 1e6
     m["total.bytes"] = tot_bytes
     if runtime_ms:
@@ -398,6 +404,36 @@ def fio_fields(doc, ctx):
         if len(jobs) == 1 and _num(jobs[0].get(k)) is not None:
             m["cpu." + k] = float(jobs[0][k])
     return f, m
+
+
+def _fio_job_opts(gopts, jobs):
+    for j in jobs:
+        o = dict(gopts)
+        o.update(j.get("job options") or {})
+        yield o
+
+
+def _fio_write_sync(gopts, jobs):
+    """wac's --write-sync name for the write jobs' sync option."""
+    for o in _fio_job_opts(gopts, jobs):
+        if o.get("ioengine") == "mmap":
+            continue
+        sfr = o.get("sync_file_range")
+        if sfr is not None:
+            return "sfr-wait" if "wait" in str(sfr) else "sfr-write"
+        for k in ("fdatasync", "fsync"):
+            if k in o:
+                return k
+        return "none"
+    return None
+
+
+def _fio_msync(gopts, jobs):
+    """wac's --msync name for the mmap jobs (fio: fsync=N means MS_SYNC)."""
+    for o in _fio_job_opts(gopts, jobs):
+        if o.get("ioengine") == "mmap":
+            return "sync" if "fsync" in o or "fdatasync" in o else "none"
+    return None
 
 
 def _epoch_iso(ts):
@@ -727,6 +763,10 @@ METRIC_RULES = [
     ("ops.*.bytes", 0, 5.0),
     ("total.count", 0, 5.0),
     ("total.bytes", 0, 5.0),
+    ("*.max_ns", -1, 25.0),
+    ("*.mean_ns", -1, 10.0),
+    ("ops.*.errors", -1, 0.0),
+    ("total.errors", -1, 0.0),
     ("latency_ns.*.p999", -1, 25.0),
     ("latency_ns.*.max", -1, 25.0),
     ("latency_ns.*.count", 0, 5.0),
@@ -750,7 +790,7 @@ METRIC_RULES = [
 ]
 
 DEFAULT_METRICS = ["total.ops_per_s", "total.mb_per_s", "ops.*.ops_per_s",
-                   "latency_ns.*.p50", "latency_ns.*.p99"]
+                   "ops.*.mean_ns", "latency_ns.*.p50", "latency_ns.*.p99"]
 
 
 def metric_rule(name, overrides=()):
