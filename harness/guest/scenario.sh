@@ -198,6 +198,15 @@ run_step() {
 	thaw) thaw_fs ;;
 	sleep) sleep "$1" ;;
 	sysrq) echo "$1" >/proc/sysrq-trigger ;;
+	scsi_debug)
+		# scsi_debug P=V...: change scsi_debug parameters at run time
+		# (every_nth, opts, delay...) through its sysfs driver directory.
+		local kv
+		for kv in "$@"; do
+			log "scsi_debug ${kv%%=*}=${kv#*=}"
+			echo "${kv#*=}" >"/sys/bus/pseudo/drivers/scsi_debug/${kv%%=*}"
+		done
+		;;
 	*) echo "unknown step $verb" >&2; return 1 ;;
 	esac
 }

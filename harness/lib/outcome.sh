@@ -117,6 +117,13 @@ judge_scenario() {
 	detect:*)
 		IFS=',' read -ra want <<<"${expect#detect:}"
 		for ch in "${want[@]}"; do
+			if [[ $ch == !* ]]; then
+				# !CHANNEL: this channel must stay quiet.
+				case ,$OBS_CHANNELS, in
+				*,"${ch#!}",*) missing+=("$ch") ;;
+				esac
+				continue
+			fi
 			case ,$OBS_CHANNELS, in
 			*,"$ch",*) ;;
 			*)
@@ -131,7 +138,7 @@ judge_scenario() {
 			OUTCOME=ok
 		else
 			OUTCOME=unexpected
-			OUTCOME_REASON="channel ${missing[*]} did not detect (observed: ${OBS_CHANNELS:-none})"
+			OUTCOME_REASON="channel ${missing[*]} disagreed (observed: ${OBS_CHANNELS:-none})"
 		fi
 		;;
 	esac

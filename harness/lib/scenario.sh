@@ -8,8 +8,7 @@ SCENARIO_KEYS="description device dif dix guard sector_size dev_size_mb
 	steps file timeout expect"
 
 SCENARIO_CHANNELS="syscall kmsg contract hang verify verify:torn verify:lost
-	verify:misdirected verify:foreign verify:future verify:stale verify:raced
-	verify:collision"
+	verify:misdirected verify:foreign verify:future"
 
 # parse_scenario FILE: print the SCN_* shell assignments for FILE, or print
 # "FILE:LINE: message" on stderr and fail.
@@ -33,7 +32,7 @@ parse_scenario() {
 		n = split(substr(v, 8), parts, ",")
 		if (n == 0) return "detect: needs at least one channel"
 		for (i = 1; i <= n; i++) {
-			c = trim(parts[i])
+			c = trim(parts[i]); sub(/^!/, "", c)
 			if (!(c in chan)) return "unknown channel \"" c "\" (known: " channels ")"
 		}
 		return ""
@@ -90,8 +89,8 @@ parse_scenario() {
 			ns = split(val, st, ";")
 			for (i = 1; i <= ns; i++) {
 				w = trim(st[i]); sub(/[ \t].*/, "", w)
-				if (w !~ /^(run|verify|flakey|remount|drop_caches|freeze|thaw|sleep|sysrq)$/)
-					fail("unknown step \"" w "\" (run, verify, flakey SPEC, remount, drop_caches, freeze S, thaw, sleep S, sysrq K)")
+				if (w !~ /^(run|verify|flakey|remount|drop_caches|freeze|thaw|sleep|sysrq|scsi_debug)$/)
+					fail("unknown step \"" w "\" (run, verify, flakey SPEC, remount, drop_caches, freeze S, thaw, sleep S, sysrq K, scsi_debug P=V)")
 			}
 		}
 		v[key] = val
