@@ -4,9 +4,13 @@
 #include <string.h>
 
 extern const struct wac_engine_ops engine_psync;
+extern const struct wac_engine_ops engine_libaio;
+extern const struct wac_engine_ops engine_io_uring;
 
 static const struct wac_engine_ops *const engines[] = {
 	&engine_psync,
+	&engine_libaio,
+	&engine_io_uring,
 };
 
 const struct wac_engine_ops *engine_find(const char *name)
@@ -19,5 +23,5 @@ const struct wac_engine_ops *engine_find(const char *name)
 
 const char *engine_names(void)
 {
-	return "psync";
+	return "psync, libaio, io_uring";
 }

@@ -22,3 +22,21 @@ void metrics_sum(struct thread_metrics *out, struct thread_metrics *const *in,
 		}
 	}
 }
+
+bool metrics_latency(struct hist *out, struct thread_metrics *const *in,
+		     unsigned n, enum wac_op op)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned t = 0; t < n; t++)
+		if (in[t]->lat[op])
+			hist_merge(out, in[t]->lat[op]);
+	return out->count > 0;
+}
+
+void metrics_free(struct thread_metrics *m)
+{
+	for (int op = 0; op < OP__COUNT; op++) {
+		free(m->lat[op]);
+		m->lat[op] = NULL;
+	}
+}

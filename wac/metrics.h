@@ -3,8 +3,10 @@
 #define WAC_METRICS_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 
+#include "hist.h"
 #include "wac.h"
 
 /*
@@ -22,6 +24,9 @@ struct op_stats {
 
 struct thread_metrics {
 	struct op_stats ops[OP__COUNT];
+	/* latency of each op kind, allocated on the kind's first op; only
+	 * the owning thread writes, others read after it is joined */
+	struct hist *lat[OP__COUNT];
 };
 
 static inline void stat_add(uint64_t *p, uint64_t v)
@@ -50,10 +55,20 @@ static inline void metrics_account(struct thread_metrics *m, enum wac_op op,
 		stat_add(&s->errors, 1);
 	if (ns > stat_get(&s->max_ns))
 		__atomic_store_n(&s->max_ns, ns, __ATOMIC_RELAXED);
+	if (__builtin_expect(!m->lat[op], 0))
+		m->lat[op] = calloc(1, sizeof(struct hist));
+	if (m->lat[op])
+		hist_add(m->lat[op], ns);
 }
 
-/* Sum of all threads' counters into out. */
+/* Sum of all threads' counters into out (no histograms). */
 void metrics_sum(struct thread_metrics *out, struct thread_metrics *const *in,
 		 unsigned n);
+
+/* All threads' latency of op merged into out; false if none recorded. */
+bool metrics_latency(struct hist *out, struct thread_metrics *const *in,
+		     unsigned n, enum wac_op op);
+
+void metrics_free(struct thread_metrics *m);
 
 #endif

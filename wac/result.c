@@ -197,6 +197,54 @@ static void write_op_stats(struct json *j, const char *key,
 	json_obj_end(j);
 }
 
+static void write_latency(struct json *j, struct thread_metrics *const *per,
+			  unsigned n, const struct thread_metrics *sum)
+{
+	static struct hist h; /* 11 KiB: not on the stack */
+
+	json_obj_begin(j, "latency_ns");
+	for (int op = OP_WRITE; op < OP__COUNT; op++) {
+		if (!metrics_latency(&h, per, n, op))
+			continue;
+		json_obj_begin(j, op_name(op));
+		json_u64(j, "count", h.count);
+		json_u64(j, "p50", hist_quantile(&h, 0.50));
+		json_u64(j, "p90", hist_quantile(&h, 0.90));
+		json_u64(j, "p99", hist_quantile(&h, 0.99));
+		json_u64(j, "p999", hist_quantile(&h, 0.999));
+		json_u64(j, "max", sum->ops[op].max_ns);
+		json_double(j, "mean", (double)sum->ops[op].total_ns /
+					       sum->ops[op].count);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+}
+
+/* Counter deltas over the run and its final sync. */
+static void write_device(struct json *j, const struct wac_run *run)
+{
+	const struct dev_stat *a = &run->stat_before, *b = &run->stat_after;
+
+	if (!a->valid || !b->valid) {
+		json_null(j, "device");
+		return;
+	}
+	json_obj_begin(j, "device");
+	json_str(j, "name", run->ti.device);
+	if (run->ti.stable_writes >= 0)
+		json_i64(j, "stable_writes", run->ti.stable_writes);
+	else
+		json_null(j, "stable_writes");
+	json_u64(j, "write_ios", b->write_ios - a->write_ios);
+	json_u64(j, "write_sectors", b->write_sectors - a->write_sectors);
+	json_u64(j, "write_ticks_ms", b->write_ticks_ms - a->write_ticks_ms);
+	json_u64(j, "read_ios", b->read_ios - a->read_ios);
+	json_u64(j, "read_sectors", b->read_sectors - a->read_sectors);
+	json_u64(j, "flush_ios", b->flush_ios - a->flush_ios);
+	json_u64(j, "in_queue_ms", b->in_queue_ms - a->in_queue_ms);
+	json_obj_end(j);
+}
+
 static void write_metrics(struct json *j, struct wac_run *run)
 {
 	struct thread_metrics *per[run->nthreads + 1], sum;
@@ -223,6 +271,8 @@ static void write_metrics(struct json *j, struct wac_run *run)
 	}
 	json_obj_end(j);
 	write_op_stats(j, "total", &total, secs);
+	write_latency(j, per, run->nthreads, &sum);
+	write_device(j, run);
 	json_obj_end(j);
 }
 

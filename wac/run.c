@@ -178,6 +178,7 @@ static void free_threads(struct wac_run *run)
 	for (unsigned i = 0; i < run->nthreads; i++) {
 		free(run->threads[i].pending);
 		free(run->threads[i].units);
+		metrics_free(&run->threads[i].metrics);
 		free(run->threads[i].buf);
 	}
 	free(run->threads);
@@ -248,10 +249,12 @@ int wac_run(struct wac_config *cfg)
 		return WAC_EXIT_USAGE;
 	}
 	start_watchdog(&run);
+	target_read_stat(&run.ti, &run.stat_before);
 	run.start_ns = now_ns();
 	wait_duration(&run, &sigs);
 	stop_threads(&run);
 	final_sync(&run);
+	target_read_stat(&run.ti, &run.stat_after);
 	close_threads(&run);
 	verify_target(&run.oracle, run.ti.path, &run.verify, &run.main_hb);
 	/* Let the kernel log what the last I/O provoked before we stop. */

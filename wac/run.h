@@ -77,6 +77,7 @@ struct wac_run {
 	size_t fsrc_len;
 	struct f_slot *fslots;
 	unsigned nfslots;
+	struct dev_stat stat_before, stat_after;
 	uint64_t start_ns, stop_ns;
 	time_t started_wall;
 	uint64_t wall_start_ns;

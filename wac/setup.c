@@ -285,6 +285,30 @@ static int setup_threads(struct wac_run *run)
 	return 0;
 }
 
+/* Try the engine once here, so a kernel that refuses it (io_uring
+ * disabled by sysctl, say) is a clear setup error, not a thread error. */
+static int probe_engine(struct wac_run *run)
+{
+	struct wac_config *cfg = run->cfg;
+	struct wac_engine e = { .ops = engine_find(cfg->engine),
+				.fd = run->fd,
+				.depth = cfg->iodepth };
+	int ret;
+
+	if (!cfg->direct || !cfg->writers)
+		return 0;
+	ret = e.ops->init(&e);
+	if (ret)
+		return setup_fail(run, ret,
+				  "engine %s cannot start on this kernel: %s%s",
+				  cfg->engine, strerror(-ret),
+				  !strcmp(cfg->engine, "io_uring")
+					  ? " (see /proc/sys/kernel/io_uring_disabled)"
+					  : "");
+	e.ops->cleanup(&e);
+	return 0;
+}
+
 int run_setup(struct wac_run *run)
 {
 	struct wac_config *cfg = run->cfg;
@@ -302,6 +326,8 @@ int run_setup(struct wac_run *run)
 		return run->fd;
 	}
 	ret = resolve_geometry(run);
+	if (!ret)
+		ret = probe_engine(run);
 	if (ret)
 		return ret;
 	owners = owner_count(cfg);

@@ -105,6 +105,7 @@ void target_probe_device(struct target_info *ti)
 	if (disk_sysfs_dir(ti->major, ti->minor, dir, sizeof(dir), ti->device,
 			   sizeof(ti->device)))
 		return;
+	snprintf(ti->sysfs_dir, sizeof(ti->sysfs_dir), "%s", dir);
 	snprintf(path, sizeof(path), "%s/queue", dir);
 	ti->stable_writes = read_sysfs_long(path, "stable_writes", -1);
 	ti->logical_block_size = read_sysfs_long(path, "logical_block_size", 0);
@@ -183,4 +184,37 @@ int target_open(const char *path, struct target_info *ti)
 			ti->logical_block_size = lbs;
 	}
 	return fd;
+}
+
+void target_read_stat(const struct target_info *ti, struct dev_stat *s)
+{
+	char path[PATH_MAX + 8];
+	unsigned long long f[17] = { 0 };
+	FILE *fp;
+	int n;
+
+	memset(s, 0, sizeof(*s));
+	if (!ti->sysfs_dir[0])
+		return;
+	snprintf(path, sizeof(path), "%s/stat", ti->sysfs_dir);
+	fp = fopen(path, "r");
+	if (!fp)
+		return;
+	/* Documentation/block/stat.rst: 11 fields, 15 from 4.18, 17 from 5.5 */
+	n = fscanf(fp, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+		       "%llu %llu %llu %llu %llu %llu %llu",
+		   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7],
+		   &f[8], &f[9], &f[10], &f[11], &f[12], &f[13], &f[14],
+		   &f[15], &f[16]);
+	fclose(fp);
+	if (n < 11)
+		return;
+	s->valid = true;
+	s->read_ios = f[0];
+	s->read_sectors = f[2];
+	s->write_ios = f[4];
+	s->write_sectors = f[6];
+	s->write_ticks_ms = f[7];
+	s->in_queue_ms = f[10];
+	s->flush_ios = n >= 17 ? f[15] : 0;
 }

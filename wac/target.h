@@ -13,6 +13,7 @@ struct target_info {
 	uint64_t bdev_size; /* block devices: bytes */
 	char fs_type[32]; /* "" for a raw device */
 	char device[64]; /* sysfs name of the whole disk: "sda", "loop0" */
+	char sysfs_dir[PATH_MAX]; /* its /sys/devices/... directory */
 	unsigned major, minor; /* of the partition or disk holding it */
 	uint32_t logical_block_size; /* of the device, 0 if unknown */
 	int stable_writes; /* -1 unknown */
@@ -29,5 +30,14 @@ int target_open(const char *path, struct target_info *ti);
 
 /* Re-read queue/stable_writes etc. (fills the sysfs parts of ti). */
 void target_probe_device(struct target_info *ti);
+
+/* The disk's I/O counters (/sys/block/X/stat), to prove I/O reached it. */
+struct dev_stat {
+	bool valid;
+	uint64_t read_ios, read_sectors, write_ios, write_sectors;
+	uint64_t write_ticks_ms, in_queue_ms, flush_ios;
+};
+
+void target_read_stat(const struct target_info *ti, struct dev_stat *s);
 
 #endif

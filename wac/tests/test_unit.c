@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../crc32c.h"
+#include "../hist.h"
 #include "../kmsg.h"
 #include "../options.h"
 #include "../oracle.h"
@@ -382,6 +383,54 @@ static void kmsg_classes(void **state)
 	assert_int_equal(kmsg_classify("EXT4-fs (loop0): mounted filesystem"), -1);
 }
 
+static void hist_small_values_exact(void **state)
+{
+	static struct hist h;
+
+	(void)state;
+	for (int v = 0; v < 20; v++)
+		hist_add(&h, v);
+	assert_int_equal(h.count, 20);
+	assert_int_equal(hist_quantile(&h, 0.5), 9);
+	assert_int_equal(hist_quantile(&h, 1.0), 19);
+	assert_int_equal(hist_quantile(&h, 0.01), 0);
+}
+
+/* Uniform 1..1e6 ns: each percentile within the 1/64 bucket error. */
+static void hist_percentiles_of_known_samples(void **state)
+{
+	static struct hist h, a, b;
+	double qs[] = { 0.5, 0.9, 0.99, 0.999 };
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	for (uint64_t v = 1; v <= 1000000; v++)
+		hist_add(v % 2 ? &a : &b, v);
+	hist_merge(&h, &a);
+	hist_merge(&h, &b);
+	assert_int_equal(h.count, 1000000);
+	for (int i = 0; i < 4; i++) {
+		double want = qs[i] * 1e6;
+		double got = hist_quantile(&h, qs[i]);
+
+		assert_true(got > want * (1 - 1.0 / 64) &&
+			    got < want * (1 + 1.0 / 64));
+	}
+	/* a bimodal set: p50 in the low mode, p99 in the high one */
+	memset(&h, 0, sizeof(h));
+	for (int i = 0; i < 980; i++)
+		hist_add(&h, 1000);
+	for (int i = 0; i < 20; i++)
+		hist_add(&h, 5000000000ull);
+	assert_true(hist_quantile(&h, 0.5) > 984 &&
+		    hist_quantile(&h, 0.5) < 1016);
+	assert_true(hist_quantile(&h, 0.99) > 4.9e9 &&
+		    hist_quantile(&h, 0.99) < 5.1e9);
+	/* huge values are clamped, not out of bounds */
+	hist_add(&h, UINT64_MAX);
+	assert_true(hist_index(UINT64_MAX) < HIST_BUCKETS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +448,8 @@ int main(void)
 		cmocka_unit_test(options_profiles),
 		cmocka_unit_test(options_rejects),
 		cmocka_unit_test(kmsg_classes),
+		cmocka_unit_test(hist_small_values_exact),
+		cmocka_unit_test(hist_percentiles_of_known_samples),
 	};
 
 	return cmocka_run_group_tests_name("wac unit", tests, NULL, NULL);

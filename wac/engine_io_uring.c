@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/* io_uring through liburing: one ring per thread, writes to a plain fd. */
+#include <errno.h>
+#include <liburing.h>
+#include <stdlib.h>
+
+#include "engine.h"
+
+struct uring_priv {
+	struct io_uring ring;
+	unsigned queued;
+};
+
+static int uring_init(struct wac_engine *e)
+{
+	struct uring_priv *p = calloc(1, sizeof(*p));
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = io_uring_queue_init(e->depth, &p->ring, 0);
+	if (ret < 0) {
+		free(p);
+		return ret;
+	}
+	e->priv = p;
+	return 0;
+}
+
+static int uring_queue(struct wac_engine *e, struct wac_io *io)
+{
+	struct uring_priv *p = e->priv;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&p->ring);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_write(sqe, e->fd, io->buf, io->len, io->offset);
+	io_uring_sqe_set_data(sqe, io);
+	p->queued++;
+	return 0;
+}
+
+static int uring_commit(struct wac_engine *e)
+{
+	struct uring_priv *p = e->priv;
+
+	while (p->queued) {
+		int ret = io_uring_submit(&p->ring);
+
+		if (ret == -EINTR || ret == -EAGAIN)
+			continue;
+		if (ret < 0)
+			return ret;
+		p->queued -= ret < (int)p->queued ? ret : p->queued;
+	}
+	return 0;
+}
+
+static int uring_reap(struct wac_engine *e, unsigned min,
+		      struct wac_io **done, unsigned max)
+{
+	struct uring_priv *p = e->priv;
+	struct io_uring_cqe *cqe;
+	unsigned n = 0;
+	int ret;
+
+	while (n < max) {
+		if (n < min)
+			ret = io_uring_wait_cqe(&p->ring, &cqe);
+		else
+			ret = io_uring_peek_cqe(&p->ring, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret == -EAGAIN && n >= min)
+			break;
+		if (ret < 0)
+			return n ? (int)n : ret;
+		done[n] = io_uring_cqe_get_data(cqe);
+		done[n]->result = cqe->res;
+		io_uring_cqe_seen(&p->ring, cqe);
+		n++;
+	}
+	return n;
+}
+
+static void uring_cleanup(struct wac_engine *e)
+{
+	struct uring_priv *p = e->priv;
+
+	if (!p)
+		return;
+	io_uring_queue_exit(&p->ring);
+	free(p);
+	e->priv = NULL;
+}
+
+const struct wac_engine_ops engine_io_uring = {
+	.name = "io_uring",
+	.init = uring_init,
+	.queue = uring_queue,
+	.commit = uring_commit,
+	.reap = uring_reap,
+	.cleanup = uring_cleanup,
+};
