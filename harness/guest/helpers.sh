@@ -52,13 +52,13 @@ SCSI_DEBUG_DEVICES=()
 # module parameters (dif= dix= guard= sector_size= dev_size_mb= opts=
 # every_nth=...) and set SCSI_DEBUG_DEVICES to its disks (sda...).
 _init_scsi_debug() {
-	local host_sysfs host target_sysfs i
+	local host_sysfs host target_sysfs
 	_exit_scsi_debug || return 1
 	modprobe sd_mod 2>/dev/null || true
 	modprobe scsi_debug "$@" || return 1
 	SCSI_DEBUG_HOSTS=()
 	SCSI_DEBUG_DEVICES=()
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		for host_sysfs in /sys/class/scsi_host/*; do
 			[ "$(cat "$host_sysfs/proc_name" 2>/dev/null)" = scsi_debug ] || continue
 			host=${host_sysfs#/sys/class/scsi_host/host}
@@ -81,9 +81,9 @@ _init_scsi_debug() {
 
 # _exit_scsi_debug: unload scsi_debug (retrying while the disk settles).
 _exit_scsi_debug() {
-	local i
+
 	[ -d /sys/module/scsi_debug ] || return 0
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		modprobe -r scsi_debug 2>/dev/null && return 0
 		sleep 0.5
 	done
@@ -114,7 +114,6 @@ _integrity_format() {
 FLAKEY_NAME=wac-flakey
 FLAKEY_DEV=/dev/mapper/$FLAKEY_NAME
 FLAKEY_BASE=""
-FLAKEY_SUSPENDED=0
 export DM_DISABLE_UDEV=1
 
 # _flakey_table SPEC: the dm table for a named mode or raw flakey
@@ -167,29 +166,24 @@ _load_flakey_table() {
 	echo "flakey table: $table"
 	# shellcheck disable=SC2086
 	dmsetup suspend $lockfs "$FLAKEY_NAME" || return 1
-	FLAKEY_SUSPENDED=1
 	if ! dmsetup load "$FLAKEY_NAME" --table "$table"; then
 		dmsetup resume "$FLAKEY_NAME"
-		FLAKEY_SUSPENDED=0
-		_require_flakey_table "$1"
+				_require_flakey_table "$1"
 		return 1
 	fi
 	dmsetup resume "$FLAKEY_NAME" || return 1
-	FLAKEY_SUSPENDED=0
-}
+	}
 
 # _cleanup_flakey: resume (a suspended device would hang the unmount),
 # then remove.  The caller unmounts between the two.
 _resume_flakey() {
 	[ -e "/sys/block/$(basename "$(readlink -f "$FLAKEY_DEV")")" ] || return 0
 	dmsetup resume "$FLAKEY_NAME" 2>/dev/null || true
-	FLAKEY_SUSPENDED=0
-}
+	}
 
 _remove_flakey() {
-	local i
 	dmsetup info "$FLAKEY_NAME" >/dev/null 2>&1 || return 0
-	for i in $(seq 10); do
+	for _ in $(seq 10); do
 		dmsetup remove "$FLAKEY_NAME" 2>/dev/null && return 0
 		sleep 0.5
 	done
@@ -212,10 +206,10 @@ _mkfs() {
 
 # _unmount_all MOUNTPOINT: unmount, thawing first if frozen.
 _unmount_all() {
-	local mnt=$1 i
+	local mnt=$1
 	grep -q " $mnt " /proc/mounts || return 0
 	fsfreeze -u "$mnt" 2>/dev/null || true
-	for i in $(seq 10); do
+	for _ in $(seq 10); do
 		umount "$mnt" 2>/dev/null && return 0
 		sleep 0.5
 	done

@@ -15,7 +15,7 @@ SCENARIO_ENV=$1
 OUT=$2
 WAC=$3
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
-SKIP_FILE=$OUT/skip
+export SKIP_FILE=$OUT/skip
 MNT=${WAC_MNT:-/mnt/wac}
 
 # shellcheck source=helpers.sh
@@ -42,7 +42,10 @@ result() {
 cleanup() {
 	set +e
 	[ "$FROZEN" = 1 ] && fsfreeze -u "$MNT" 2>/dev/null
-	[ -n "$(jobs -p)" ] && kill $(jobs -p) 2>/dev/null
+	local pids
+	pids=$(jobs -p)
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && kill $pids 2>/dev/null
 	if [ -n "$FLAKEY_BASE" ]; then
 		_resume_flakey
 	fi
@@ -238,7 +241,7 @@ main() {
 	result setup ok
 	result target "$TARGET"
 	run_steps
-	result steps done
+	result steps finished
 	echo "wac-guest: scenario $SCN_NAME end" >/dev/kmsg 2>/dev/null || true
 }
 

@@ -106,6 +106,7 @@ write_private_sources() {
 	mv "$APT_ROOT/etc/sources.list.new" "$APT_ROOT/etc/sources.list"
 }
 
+# shellcheck disable=SC2120 # harness/kernel update passes "force"
 # apt_update [force]: refresh the private lists when missing, older than a
 # day, or forced.
 apt_update() {
@@ -194,7 +195,7 @@ find_kernel_parts() {
 # print its cache directory.
 fetch_kernel() {
 	local name=$1 pkg dir parts p deb tmp
-	apt_update
+	apt_update ""
 	case $name in
 	linux-*) pkg=$name ;;
 	*) pkg=$(resolve_alias "$name") ;;

@@ -36,6 +36,7 @@ wac_channels() {
 		] | .[]' "$1" 2>/dev/null
 }
 
+# shellcheck disable=SC2034 # OBS_* and OUTCOME* are read by harness/run
 # judge_scenario DIR EXPECT STATUS: sets OBS_VERDICT, OBS_CHANNELS (comma
 # list), OBS_SUMMARY, OUTCOME (ok|unexpected|error|skip), OUTCOME_REASON.
 judge_scenario() {
@@ -84,10 +85,8 @@ judge_scenario() {
 		elif ! ls "$dir"/wac-*.json >/dev/null 2>&1; then
 			OUTCOME=error OUTCOME_REASON="no wac result (see steps.log, serial.log)"
 		else
-			for f in "$dir"/result.env; do
-				rc=$(grep -E '^wac_[0-9]+_exit=2$' "$f" | head -n 1 || true)
-				[ -z "$rc" ] || { OUTCOME=error OUTCOME_REASON="wac usage/setup error (${rc%%=*})"; }
-			done
+			rc=$(grep -E '^wac_[0-9]+_exit=2$' "$dir/result.env" | head -n 1 || true)
+			[ -z "$rc" ] || { OUTCOME=error OUTCOME_REASON="wac usage/setup error (${rc%%=*})"; }
 		fi
 	fi
 	if [ -n "$OUTCOME" ]; then

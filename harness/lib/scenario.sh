@@ -19,8 +19,8 @@ parse_scenario() {
 		return 1
 	}
 	name=$(basename "$file" .scn)
-	awk -v file="$file" -v name="$name" -v keys="$SCENARIO_KEYS" \
-		-v channels="$SCENARIO_CHANNELS" '
+	awk -v file="$file" -v name="$name" -v keys="$(echo $SCENARIO_KEYS)" \
+		-v channels="$(echo $SCENARIO_CHANNELS)" '
 	function fail(msg) { printf "%s:%d: %s\n", file, NR, msg > "/dev/stderr"; bad = 1; exit 1 }
 	function failat(line, msg) { printf "%s:%d: %s\n", file, line, msg > "/dev/stderr"; bad = 1; exit 1 }
 	function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
