@@ -28,6 +28,7 @@ TOP_DEV=""     # what mkfs/wac sees: /dev/sdX or /dev/mapper/wac-flakey
 LOOP_FILE=""
 TARGET=""
 WAC_N=0
+SH_N=0
 FROZEN=0
 
 log() {
@@ -201,6 +202,17 @@ run_step() {
 	thaw) thaw_fs ;;
 	sleep) sleep "$1" ;;
 	sysrq) echo "$1" >/proc/sysrq-trigger ;;
+	sh)
+		# sh COMMAND...: an experiment's own command, with DEV (the top
+		# device), BASE_DEV, MNT and TARGET in its environment.
+		local rc=0
+		SH_N=$((SH_N + 1))
+		log "sh[$SH_N]: $*"
+		DEV=$TOP_DEV BASE_DEV=$BASE_DEV MNT=$MNT TARGET=$TARGET \
+			bash -c "$*" >>"$OUT/steps.log" 2>&1 || rc=$?
+		result "sh_${SH_N}_exit" "$rc"
+		log "sh[$SH_N] exit $rc"
+		;;
 	scsi_debug)
 		# scsi_debug P=V...: change scsi_debug parameters at run time
 		# (every_nth, opts, delay...) through its sysfs driver directory.

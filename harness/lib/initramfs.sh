@@ -17,7 +17,7 @@ INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p sd_mod scsi_debug dm_mod dm_flakey
 
 # Host tools copied with their libraries.
 INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
-	blkdiscard blockdev losetup mount umount sync findmnt xfs_io"
+	blkdiscard blockdev losetup mount umount sync findmnt xfs_io dd"
 
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
 

@@ -89,8 +89,8 @@ parse_scenario() {
 			ns = split(val, st, ";")
 			for (i = 1; i <= ns; i++) {
 				w = trim(st[i]); sub(/[ \t].*/, "", w)
-				if (w !~ /^(run|verify|flakey|remount|drop_caches|freeze|thaw|sleep|sysrq|scsi_debug)$/)
-					fail("unknown step \"" w "\" (run, verify, flakey SPEC, remount, drop_caches, freeze S, thaw, sleep S, sysrq K, scsi_debug P=V)")
+				if (w !~ /^(run|verify|flakey|remount|drop_caches|freeze|thaw|sleep|sysrq|scsi_debug|sh)$/)
+					fail("unknown step \"" w "\" (run, verify, flakey SPEC, remount, drop_caches, freeze S, thaw, sleep S, sysrq K, scsi_debug P=V, sh CMD)")
 			}
 		}
 		v[key] = val
