@@ -21,12 +21,13 @@ static uint64_t payload_seed(const struct wac_record_hdr *h)
 static void fill_payload(unsigned char *buf, uint32_t sector_size,
 			 const struct wac_record_hdr *hdr)
 {
-	uint64_t seed = payload_seed(hdr);
+	uint64_t v = payload_seed(hdr);
 	uint64_t *w = (uint64_t *)(buf + WAC_RECORD_HDR_SIZE);
 	unsigned n = (sector_size - WAC_RECORD_HDR_SIZE) / 8;
 
-	for (unsigned i = 0; i < n; i++)
-		w[i] = seed + i * 0xd6e8feb86659fd93ull;
+	/* an add per word, no multiply: this runs for every sector written */
+	for (unsigned i = 0; i < n; i++, v += 0xd6e8feb86659fd93ull)
+		w[i] = v;
 }
 
 uint32_t record_crc(const void *buf, uint32_t sector_size)

@@ -52,10 +52,20 @@ enum verify_class classify_sector(const struct wac_oracle *o, uint64_t sector,
 		.written_gen = o->written[unit],
 		.durable_gen = o->durable[unit],
 	};
+	if (st == RECORD_VALID) {
+		f->found_valid = true;
+		f->found_gen = h.gen;
+		f->found_sector = h.sector;
+		f->found_writer = h.writer;
+		f->found_run = h.run_id;
+	}
+	/* Never written by this run: whatever was there before (zeros, an
+	 * old run, another program's data) is not ours to judge -- unless
+	 * it is a record of this very run. */
+	if (!o->written[unit] && (st != RECORD_VALID || h.run_id != o->run_id))
+		return V_UNWRITTEN;
 	switch (st) {
 	case RECORD_ZERO:
-		if (!o->written[unit])
-			return V_UNWRITTEN;
 		return judge_old(o, unit, 0);
 	case RECORD_GARBAGE:
 	case RECORD_BAD_CRC:
@@ -63,11 +73,6 @@ enum verify_class classify_sector(const struct wac_oracle *o, uint64_t sector,
 	case RECORD_VALID:
 		break;
 	}
-	f->found_valid = true;
-	f->found_gen = h.gen;
-	f->found_sector = h.sector;
-	f->found_writer = h.writer;
-	f->found_run = h.run_id;
 	if (h.run_id != o->run_id)
 		return V_FOREIGN;
 	if (h.sector != sector || h.writer != f->owner)

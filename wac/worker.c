@@ -156,8 +156,10 @@ void thread_sync_writes(struct wac_thread *t)
 	enum write_sync mode = t->run->cfg->write_sync;
 	uint64_t lo, hi;
 
-	if (mode == WSYNC_NONE || !t->npending)
+	if (mode == WSYNC_NONE || !t->npending) {
+		t->npending = 0; /* nothing will ever promise them */
 		return;
+	}
 	thread_sync_range(t, &lo, &hi);
 	if (timed_sync(t, ops[mode], lo, hi) == 0 && write_sync_promises(mode))
 		thread_promise_pending(t);
@@ -215,8 +217,10 @@ static void mmap_thread_sync(struct wac_thread *t)
 	enum msync_mode mode = t->run->cfg->msync;
 	uint64_t lo, hi;
 
-	if (mode == MSYNC_NONE || !t->npending)
+	if (mode == MSYNC_NONE || !t->npending) {
+		t->npending = 0;
 		return;
+	}
 	thread_sync_range(t, &lo, &hi);
 	lo &= ~4095ull; /* msync wants a page-aligned start */
 	if (timed_sync(t, OP_MSYNC, lo, hi) == 0 && mode == MSYNC_SYNC)

@@ -172,7 +172,16 @@ static void classify_every_class(void **state)
 	assert_int_equal(judge(o, 0, buf), V_LOST); /* zeros, 2 promised */
 	memset(buf, 0x5a, sizeof(buf));
 	assert_int_equal(judge(o, 3, buf), V_RACED); /* garbage, raced */
-	assert_int_equal(judge(o, 2, buf), V_TORN);
+	assert_int_equal(judge(o, 1, buf), V_TORN);
+	/* never written: old contents are not ours to judge... */
+	assert_int_equal(judge(o, 2, buf), V_UNWRITTEN);
+	stamp(buf, 512, 0xdef, 2, 1, 0);
+	assert_int_equal(judge(o, 2, buf), V_UNWRITTEN);
+	/* ...but a record of this run there is */
+	stamp(buf, 512, 0xabc, 2, 1, 0);
+	assert_int_equal(judge(o, 2, buf), V_FUTURE);
+	stamp(buf, 512, 0xabc, 0, 3, 0);
+	assert_int_equal(judge(o, 2, buf), V_MISDIRECTED);
 	oracle_free(o);
 }
 
