@@ -5,12 +5,22 @@ SUITES ?=
 
 all: wac
 
-wac:
+deps:
+	harness/install-deps
+
+wac: deps
 	$(MAKE) -C wac
+
+# The main job: profiles A-F on a real DIF/DIX disk (see README.md).
+run: all
+	harness/main-job
 
 check: all
 	$(MAKE) -C wac tests/test_unit
 	tests/run-all $(SUITES)
+
+bench: all
+	$(MAKE) -C bench
 
 format:
 	clang-format -i wac/*.c wac/*.h wac/tests/*.c
@@ -19,4 +29,4 @@ clean:
 	$(MAKE) -C wac clean
 	rm -rf build
 
-.PHONY: all wac check format clean
+.PHONY: all deps wac run check bench format clean
