@@ -7,7 +7,7 @@ set style histogram errorbars gap 2 lw 1.5
 set style fill solid 0.85 border -1
 set key top right box opaque
 set xtics noenhanced
-if (logscale) { set logscale y; set format y '%g'; set yrange [:ymax*6] } else { set yrange [0:ymax*1.2] }
+if (logscale) { set logscale y; set format y '%.0f'; set yrange [:ymax*6] } else { set yrange [0:ymax*1.2] }
 set bars front
 set bmargin (exists('bmargin') ? bmargin : 4)
 load labelsfile
