@@ -17,7 +17,7 @@ static const char *const op_names[OP__COUNT] = {
 	[OP_SCRIBBLE] = "scribble",
 	[OP_FINAL_SYNC] = "final_sync",
 	[OP_VERIFY_READ] = "verify_read",
-	[OP_PREFILL] = "prefill",
+	[OP_SETUP] = "setup",
 };
 
 static const char *const kind_names[KIND__COUNT] = {

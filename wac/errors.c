@@ -35,7 +35,7 @@ static const int *errnos_of(enum wac_op op)
 	switch (op) {
 	case OP_WRITE:
 	case OP_DIRECT_WRITE:
-	case OP_PREFILL:
+	case OP_SETUP:
 		return write_errnos;
 	case OP_MSYNC:
 		return msync_errnos;

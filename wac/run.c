@@ -45,21 +45,35 @@ static void on_hang(void *ctx, struct hang_report *reports, unsigned n)
 	_exit(status);
 }
 
-static void start_watchdog(struct wac_run *run)
+/* From the start, the watchdog watches the main thread: setup writes
+ * (the prefill) can hang on a frozen or dying device too. */
+static int start_watchdog(struct wac_run *run)
 {
 	struct watchdog *w = &run->watchdog;
 
-	w->nbeats = run->nthreads + 1;
-	w->beats = calloc(w->nbeats, sizeof(*w->beats));
-	for (unsigned i = 0; i < run->nthreads; i++)
-		w->beats[i] = &run->threads[i].hb;
-	w->beats[run->nthreads] = &run->main_hb;
+	w->beats = calloc(run->cfg->threads + 1, sizeof(*w->beats));
+	if (!w->beats)
+		return -ENOMEM;
+	w->beats[0] = &run->main_hb;
+	atomic_store(&w->nbeats, 1);
 	w->timeout_s = run->cfg->hang_timeout_s;
 	w->sysrq = run->cfg->sysrq;
 	w->on_hang = on_hang;
 	w->ctx = run;
 	if (watchdog_start(w))
 		wac_err("warning: no watchdog thread: hangs go unreported");
+	return 0;
+}
+
+/* Then the threads, once they exist (before they start). */
+static void watch_threads(struct wac_run *run)
+{
+	struct watchdog *w = &run->watchdog;
+
+	for (unsigned i = 0; i < run->nthreads; i++)
+		w->beats[i + 1] = &run->threads[i].hb;
+	atomic_store_explicit(&w->nbeats, run->nthreads + 1,
+			      memory_order_release);
 }
 
 static int start_threads(struct wac_run *run)
@@ -78,6 +92,18 @@ static int start_threads(struct wac_run *run)
 		}
 	}
 	return 0;
+}
+
+static int start(struct wac_run *run)
+{
+	int ret = start_watchdog(run);
+
+	if (!ret)
+		ret = run_setup(run);
+	if (ret)
+		return ret;
+	watch_threads(run);
+	return start_threads(run);
 }
 
 static void progress_line(struct wac_run *run, double elapsed, bool tty)
@@ -241,14 +267,14 @@ int wac_run(struct wac_config *cfg)
 
 	init_run(&run, cfg);
 	kmsg_start(&run.kmsg);
-	if (run_setup(&run) || start_threads(&run)) {
+	if (start(&run)) {
+		watchdog_stop(&run.watchdog);
 		kmsg_stop(&run.kmsg);
 		run.stop_ns = now_ns();
 		free_threads(&run);
 		result_write(&run, "error", WAC_EXIT_USAGE, NULL, 0);
 		return WAC_EXIT_USAGE;
 	}
-	start_watchdog(&run);
 	target_read_stat(&run.ti, &run.stat_before);
 	run.start_ns = now_ns();
 	wait_duration(&run, &sigs);

@@ -106,7 +106,7 @@ static int prefill(struct wac_run *run)
 
 	if (!zero)
 		return -ENOMEM;
-	hb_begin(&run->main_hb, OP_PREFILL);
+	hb_begin(&run->main_hb, OP_SETUP);
 	for (uint64_t off = 0; off < size && !ret; off += PREFILL_CHUNK) {
 		size_t len = size - off < PREFILL_CHUNK ? size - off
 							 : PREFILL_CHUNK;
@@ -318,7 +318,10 @@ int run_setup(struct wac_run *run)
 	if (!engine_find(cfg->engine))
 		return setup_fail(run, EINVAL, "unknown engine '%s' (have: %s)",
 				  cfg->engine, engine_names());
+	/* opening (creating) the target can block on a frozen filesystem */
+	hb_begin(&run->main_hb, OP_SETUP);
 	run->fd = target_open(cfg->target, &run->ti);
+	hb_end(&run->main_hb);
 	if (run->fd < 0) {
 		snprintf(run->setup_error, sizeof(run->setup_error),
 			 "cannot open target %s: %s", cfg->target,

@@ -39,7 +39,7 @@ enum wac_op {
 	OP_SCRIBBLE,
 	OP_FINAL_SYNC,
 	OP_VERIFY_READ,
-	OP_PREFILL,
+	OP_SETUP, /* opening and zero-filling the target */
 	OP__COUNT,
 };
 

@@ -56,7 +56,9 @@ static unsigned collect_hangs(struct watchdog *w, struct hang_report *out)
 	uint64_t limit = (uint64_t)(w->timeout_s * 1e9);
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < w->nbeats && n < HANG_REPORTS_MAX; i++) {
+	unsigned nbeats = atomic_load_explicit(&w->nbeats, memory_order_acquire);
+
+	for (unsigned i = 0; i < nbeats && n < HANG_REPORTS_MAX; i++) {
 		struct heartbeat *hb = w->beats[i];
 		uint64_t start = atomic_load_explicit(&hb->op_start_ns,
 						      memory_order_acquire);

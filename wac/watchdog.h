@@ -49,8 +49,8 @@ struct hang_report {
 typedef void (*hang_fn)(void *ctx, struct hang_report *reports, unsigned n);
 
 struct watchdog {
-	struct heartbeat **beats;
-	unsigned nbeats;
+	struct heartbeat **beats; /* room for every beat from the start */
+	_Atomic unsigned nbeats; /* how many are live: grows, never shrinks */
 	double timeout_s;
 	bool sysrq;
 	hang_fn on_hang;
