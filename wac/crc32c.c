@@ -69,7 +69,18 @@ static void gf2_matrix_square(uint32_t *square, const uint32_t *mat)
 		square[n] = gf2_matrix_times(mat, mat[n]);
 }
 
-/* shift_op[len] for len in bytes: operator that appends len zero bytes. */
+/* op = mat * op: apply mat after op. */
+static void gf2_matrix_apply(uint32_t *op, const uint32_t *mat)
+{
+	uint32_t t[32];
+
+	for (int n = 0; n < 32; n++)
+		t[n] = gf2_matrix_times(mat, op[n]);
+	memcpy(op, t, sizeof(t));
+}
+
+/* The operator that appends len zero bytes to a CRC state (zlib's
+ * crc32_combine, kept as a matrix). */
 static void build_shift(uint32_t op[32], size_t len)
 {
 	uint32_t odd[32], even[32];
@@ -84,24 +95,14 @@ static void build_shift(uint32_t op[32], size_t len)
 		op[n] = 1u << n;
 	do {
 		gf2_matrix_square(even, odd);
-		if (len & 1) {
-			uint32_t t[32];
-
-			for (int n = 0; n < 32; n++)
-				t[n] = gf2_matrix_times(even, op[n]);
-			memcpy(op, t, sizeof(t));
-		}
+		if (len & 1)
+			gf2_matrix_apply(op, even);
 		len >>= 1;
 		if (!len)
 			break;
 		gf2_matrix_square(odd, even);
-		if (len & 1) {
-			uint32_t t[32];
-
-			for (int n = 0; n < 32; n++)
-				t[n] = gf2_matrix_times(odd, op[n]);
-			memcpy(op, t, sizeof(t));
-		}
+		if (len & 1)
+			gf2_matrix_apply(op, odd);
 		len >>= 1;
 	} while (len);
 }

@@ -11,6 +11,8 @@
 
 int parse_size(const char *s, uint64_t *out)
 {
+	static const char units[] = "kmgt";
+	const char *unit;
 	char *end;
 	unsigned long long v;
 	uint64_t mult = 1;
@@ -21,25 +23,11 @@ int parse_size(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -EINVAL;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'k':
-		mult = 1ull << 10;
-		break;
-	case 'm':
-		mult = 1ull << 20;
-		break;
-	case 'g':
-		mult = 1ull << 30;
-		break;
-	case 't':
-		mult = 1ull << 40;
-		break;
-	default:
-		return -EINVAL;
-	}
 	if (*end) {
+		unit = strchr(units, tolower((unsigned char)*end));
+		if (!unit)
+			return -EINVAL;
+		mult = 1ull << (10 * (unit - units + 1));
 		end++;
 		/* accept "64k", "64kb", "64kib" */
 		if (!strcasecmp(end, "b") || !strcasecmp(end, "ib"))
