@@ -465,8 +465,12 @@ def classify(doc):
 
 
 class Importer:
-    def __init__(self, conn, db_path, labels=(), keep_raw=True, log=sys.stderr):
+    def __init__(self, conn, db_path, labels=(), keep_raw=True, log=sys.stderr,
+                 defaults=None):
         self.conn = conn
+        # column values for runs whose documents do not carry them (e.g.
+        # suite_commit for a wac run the nightly made); never overrides
+        self.defaults = dict(defaults or {})
         self.raw_dir = os.path.join(os.path.dirname(os.path.abspath(db_path)), "raw")
         self.labels = list(labels)
         self.keep_raw = keep_raw
@@ -490,6 +494,9 @@ class Importer:
                           [fields.get(k) for k in INHERITED] + [parent, rid])
             self._label(rid)
             return rid, False
+        for k, v in self.defaults.items():
+            if fields.get(k) is None:
+                fields[k] = v
         cols = ["run_id", "content_hash", "schema", "parent", "source_file",
                 "raw_file", "imported"] + ALL_FIELDS
         vals = [run_id, chash, schema, parent, source, raw,
