@@ -102,6 +102,7 @@ setup_device() {
 			_stable_writes "$dm" "$SCN_STABLE_WRITES" >/dev/null
 		fi
 		result stable_writes_top "$(_stable_writes "$dm")"
+		result integrity_format_top "$(_integrity_format "$dm")"
 	fi
 }
 
@@ -233,7 +234,11 @@ run_steps() {
 	for step in "${steps[@]}"; do
 		read -ra words <<<"$step"
 		[ "${#words[@]}" -gt 0 ] || continue
-		run_step "${words[@]}"
+		if ! run_step "${words[@]}"; then
+			log "step failed: ${words[*]}"
+			result failed_step "${words[*]}"
+			return 1
+		fi
 	done
 }
 

@@ -42,6 +42,7 @@ wac_channels() {
 judge_scenario() {
 	local dir=$1 expect=$2 status=$3 f v rc ch chans=() want missing=()
 	OBS_VERDICT=pass OUTCOME="" OUTCOME_REASON=""
+	local setup="" failed_step=""
 	# shellcheck disable=SC1091
 	[ -f "$dir/result.env" ] && . "$dir/result.env"
 	if [ -f "$dir/skip" ]; then
@@ -82,6 +83,8 @@ judge_scenario() {
 	if [ -z "$OUTCOME" ] && [ "$status" != timeout ]; then
 		if [ "${setup:-}" != ok ]; then
 			OUTCOME=error OUTCOME_REASON="device or filesystem setup failed (see steps.log)"
+		elif [ -n "${failed_step:-}" ]; then
+			OUTCOME=error OUTCOME_REASON="step failed: $failed_step (see steps.log)"
 		elif ! ls "$dir"/wac-*.json >/dev/null 2>&1 && [[ ";$SCN_STEPS" =~ \;\ *(run|verify) ]]; then
 			OUTCOME=error OUTCOME_REASON="no wac result (see steps.log, serial.log)"
 		else
@@ -156,8 +159,11 @@ json_num() {
 write_harness_json() {
 	local dir=$1 env=$2 expect=$3 alias=$4 package=$5 release=$6 accel=$7
 	local started=$8 wall=$9 boot=${10} exp_outcome exp_channels flakey commit
+	local integrity_format="" integrity_format_top="" stable_writes_initial="" stable_writes_set=""
 	# shellcheck disable=SC1090
 	. "$env"
+	# shellcheck disable=SC1091
+	[ -f "$dir/result.env" ] && . "$dir/result.env"
 	exp_outcome=${expect%%:*}
 	exp_channels=""
 	[[ $expect == detect:* ]] && exp_channels=${expect#detect:}
@@ -178,7 +184,7 @@ write_harness_json() {
 		--argjson size "$SCN_DEV_SIZE_MB" --arg flakey "$flakey" \
 		--arg fs "$SCN_FS" --arg sw "${SCN_STABLE_WRITES:-}" \
 		--arg swi "${stable_writes_initial:-}" --arg sws "${stable_writes_set:-}" \
-		--arg integrity "${integrity_format:-}" \
+		--arg integrity "${integrity_format:-}" --arg integrity_top "${integrity_format_top:-}" \
 		--arg exp_outcome "$exp_outcome" --arg exp_channels "$exp_channels" \
 		--arg verdict "$OBS_VERDICT" --arg channels "$OBS_CHANNELS" \
 		--arg outcome "$OUTCOME" --arg reason "$OUTCOME_REASON" \
@@ -196,6 +202,7 @@ write_harness_json() {
 		  device: {kind: $kind, dif: $dif, dix: $dix, guard: $guard, sector_size: $ss,
 		           dev_size_mb: $size, flakey: (if $flakey == "" then null else $flakey end),
 		           integrity_format: (if $integrity == "" then null else $integrity end),
+		           integrity_format_top: (if $integrity_top == "" then null else $integrity_top end),
 		           stable_writes_initial: ($swi | num), stable_writes_after_set: ($sws | num)},
 		  fs: $fs, stable_writes: ($sw | num),
 		  steps: $steps, wac_args: $wacargs,
