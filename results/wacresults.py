@@ -19,7 +19,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import sqlite3
 import sys
 
@@ -79,7 +78,7 @@ RESULTS_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DB = os.path.join(RESULTS_DIR, "db", "wac.db")
 
 
-class ImportError_(Exception):
+class BadDocument(Exception):
     """A document that cannot be imported (reported, file skipped)."""
 
 
@@ -138,7 +137,7 @@ def flatten_numbers(obj, prefix, out):
 
 
 def _int_or_none(v):
-    if v is None or isinstance(v, bool) and False:
+    if v is None:
         return None
     try:
         return int(v)
@@ -150,7 +149,7 @@ def wac_fields(doc):
     """Run columns and metrics of one wac/1 document."""
     for k in ("run_id", "config", "metrics"):
         if k not in doc:
-            raise ImportError_("wac/1 document without '%s'" % k)
+            raise BadDocument("wac/1 document without '%s'" % k)
     cfg = doc.get("config") or {}
     tgt = doc.get("target") or {}
     kern = doc.get("kernel") or {}
@@ -215,7 +214,7 @@ def _fmt_duration(v):
 def harness_fields(doc):
     for k in ("run_id", "scenario"):
         if k not in doc:
-            raise ImportError_("wac-harness/1 document without '%s'" % k)
+            raise BadDocument("wac-harness/1 document without '%s'" % k)
     kern = doc.get("kernel") or {}
     dev = doc.get("device") or {}
     exp = doc.get("expected") or {}
@@ -308,15 +307,12 @@ def fio_fields(doc, ctx):
     (or {} for a bare fio document)."""
     jobs = doc.get("jobs")
     if not isinstance(jobs, list) or not jobs:
-        raise ImportError_("fio document without jobs")
+        raise BadDocument("fio document without jobs")
     gopts = doc.get("global options") or {}
     opts = dict(gopts)
     opts.update(jobs[0].get("job options") or {})
-    wname, sname = _fio_op_names(opts)
     writers = mmappers = 0
-    for j in jobs:
-        jo = dict(gopts)
-        jo.update(j.get("job options") or {})
+    for jo in _fio_job_opts(gopts, jobs):
         n = _int_or_none(jo.get("numjobs")) or 1
         if jo.get("ioengine") == "mmap":
             mmappers += n
@@ -324,7 +320,7 @@ def fio_fields(doc, ctx):
             writers += n
     tgt = ctx.get("target") or {}
     kern = ctx.get("kernel") or {}
-    eng = opts.get("ioengine", "psync")
+    engines = {o.get("ioengine", "psync") for o in _fio_job_opts(gopts, jobs)}
     f = {
         "tool": "fio",
         "scenario": ctx.get("job") or jobs[0].get("jobname"),
@@ -337,8 +333,7 @@ def fio_fields(doc, ctx):
         "direct": 1 if str(opts.get("direct", "0")) == "1" else 0,
         "size": _size_bytes(opts.get("size")),
         "block": _size_bytes(opts.get("bs")),
-        "engine": eng if len({(dict(gopts, **(j.get("job options") or {}))).get("ioengine")
-                              for j in jobs}) == 1 else "mixed",
+        "engine": engines.pop() if len(engines) == 1 else "mixed",
         "iodepth": _int_or_none(opts.get("iodepth")) or 1,
         "write_sync": _fio_write_sync(gopts, jobs),
         "msync": _fio_msync(gopts, jobs),
@@ -453,15 +448,15 @@ def fio_run_id(doc, ctx):
 
 def classify(doc):
     if not isinstance(doc, dict):
-        raise ImportError_("top level is not a JSON object")
+        raise BadDocument("top level is not a JSON object")
     s = doc.get("schema")
     if s == "wac/1" or s == "wac-harness/1" or s == "wac-fio/1":
         return s
     if isinstance(s, str) and s.split("/")[0] in ("wac", "wac-harness", "wac-fio"):
-        raise ImportError_("unsupported schema version %r" % s)
+        raise BadDocument("unsupported schema version %r" % s)
     if "fio version" in doc and "jobs" in doc:
         return "fio"
-    raise ImportError_("not a wac/1, wac-harness/1 or fio JSON document")
+    raise BadDocument("not a wac/1, wac-harness/1 or fio JSON document")
 
 
 class Importer:
@@ -548,7 +543,7 @@ class Importer:
             new += added
             for i, w in enumerate(doc.get("wac") or []):
                 if not isinstance(w, dict) or w.get("schema") != "wac/1":
-                    raise ImportError_("wac[%d] is not a wac/1 document" % i)
+                    raise BadDocument("wac[%d] is not a wac/1 document" % i)
                 wf, wm = wac_fields(w)
                 for k in INHERITED:
                     if f.get(k) is not None:
@@ -568,7 +563,7 @@ class Importer:
                 ctx = doc
                 fdoc = doc.get("fio")
                 if not isinstance(fdoc, dict):
-                    raise ImportError_("wac-fio/1 document without 'fio'")
+                    raise BadDocument("wac-fio/1 document without 'fio'")
             f, m = fio_fields(fdoc, ctx)
             raw = self._keep_raw(path, data, chash)
             _, added = self._insert(fio_run_id(fdoc, ctx), chash, kind, f, m, path, raw)
@@ -584,12 +579,12 @@ class Importer:
             try:
                 doc = json.loads(data.decode("utf-8"))
             except UnicodeDecodeError as e:
-                raise ImportError_("not UTF-8 text: %s" % e)
+                raise BadDocument("not UTF-8 text: %s" % e)
             except json.JSONDecodeError as e:
-                raise ImportError_("corrupt JSON: %s" % e)
+                raise BadDocument("corrupt JSON: %s" % e)
             with self.conn:  # one transaction per file: all or nothing
                 new = self.import_doc(doc, path, data)
-        except (ImportError_, OSError, sqlite3.DatabaseError,
+        except (BadDocument, OSError, sqlite3.DatabaseError,
                 TypeError, ValueError, AttributeError, KeyError) as e:
             self.failed += 1
             print("wac-results: %s: skipped: %s" % (path, e), file=self.log)
