@@ -79,6 +79,7 @@ judge_scenario() {
 	case $status in
 	noboot) OUTCOME=error OUTCOME_REASON="the kernel did not reach init (see serial.log)" ;;
 	qemu-error) OUTCOME=error OUTCOME_REASON="QEMU failed (see qemu.log)" ;;
+	crash) OUTCOME=error OUTCOME_REASON="the guest kernel died before the scenario finished (see serial.log)" ;;
 	esac
 	if [ -z "$OUTCOME" ] && [ "$status" != timeout ]; then
 		if [ "${setup:-}" != ok ]; then

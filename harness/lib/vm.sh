@@ -74,19 +74,29 @@ vm_boot() {
 	fi
 }
 
+# monitor_cmd SOCKET COMMAND: one QEMU human-monitor command.
+monitor_cmd() {
+	command -v python3 >/dev/null 2>&1 || return 0
+	python3 - "$1" "$2" <<-'EOF' >/dev/null 2>&1 || true
+		import socket, sys, time
+		s = socket.socket(socket.AF_UNIX)
+		s.settimeout(3)
+		s.connect(sys.argv[1])
+		time.sleep(0.2)
+		s.sendall((sys.argv[2] + "\n").encode())
+		time.sleep(0.5)
+		s.close()
+	EOF
+}
+
 # vm_kill_hung PID MONITOR: ask the guest for blocked tasks (sysrq w) and
-# all CPUs' backtraces (sysrq l), give the console a moment, kill QEMU.
+# all CPUs' backtraces (sysrq l) through the emulated keyboard, give the
+# console a moment, kill QEMU.
 vm_kill_hung() {
 	local pid=$1 mon=$2 k
-	if [ -S "$mon" ] && command -v socat >/dev/null 2>&1; then
+	if [ -S "$mon" ]; then
 		for k in w l; do
-			echo "sendkey alt-sysrq-$k" | socat - "UNIX-CONNECT:$mon" >/dev/null 2>&1 || true
-			sleep 2
-		done
-	elif [ -S "$mon" ]; then
-		for k in w l; do
-			printf 'sendkey alt-sysrq-%s\n' "$k" |
-				timeout 3 busybox nc local:"$mon" >/dev/null 2>&1 || true
+			monitor_cmd "$mon" "sendkey alt-sysrq-$k"
 			sleep 2
 		done
 	fi
