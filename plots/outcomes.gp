@@ -3,7 +3,6 @@
 width = 300 + 170 * nk
 height = 160 + 48 * ns
 load plotsdir.'/common.gp'
-set title title noenhanced
 load ticsfile
 set xtics noenhanced scale 0
 set ytics noenhanced scale 0
