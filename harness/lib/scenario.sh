@@ -59,7 +59,11 @@ parse_scenario() {
 	/^[ \t]*(#|$)/ { next }
 	{
 		line = $0
-		eq = index(line, "=")
+		# expect[=6.1] = ...: the "=" that separates comes after the "]".
+		skip = 0
+		if (match(line, /^[ \t]*expect\[[^]]*\]/)) skip = RLENGTH
+		eq = index(substr(line, skip + 1), "=")
+		if (eq > 0) eq += skip
 		if (eq == 0) fail("expected key = value, got \"" trim(line) "\"")
 		key = trim(substr(line, 1, eq - 1)); val = trim(substr(line, eq + 1))
 		range = ""
