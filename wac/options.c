@@ -164,8 +164,7 @@ static int bad(const char *opt, const char *val, const char *expect)
 }
 
 /* Handles one option; returns 0, 1 (help/version printed) or -EINVAL. */
-static int handle_opt(int c, const char *arg, struct wac_config *cfg,
-		      bool *split_given)
+static int handle_opt(int c, const char *arg, struct wac_config *cfg)
 {
 	static const char *const wsync[] = { "sfr-wait", "sfr-write", "fsync",
 					     "fdatasync", "none" };
@@ -194,7 +193,6 @@ static int handle_opt(int c, const char *arg, struct wac_config *cfg,
 			return bad(c == OPT_WRITERS ? "--writers" : "--mmappers",
 				   arg, "a count from 0 to 4096");
 		*(c == OPT_WRITERS ? &cfg->writers : &cfg->mmappers) = u;
-		*split_given = true;
 		return 0;
 	case 'd':
 		cfg->direct = true;
@@ -335,7 +333,6 @@ int apply_profile(struct wac_config *cfg)
 
 int parse_options(int argc, char **argv, struct wac_config *cfg)
 {
-	bool split_given = false;
 	int c, ret;
 
 	set_defaults(cfg);
@@ -353,7 +350,7 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 				argv[optind - 1]);
 			return -EINVAL;
 		}
-		ret = handle_opt(c, optarg, cfg, &split_given);
+		ret = handle_opt(c, optarg, cfg);
 		if (ret)
 			return ret;
 	}
