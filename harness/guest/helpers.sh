@@ -104,9 +104,10 @@ _stable_writes() {
 	cat "$f"
 }
 
-# _integrity_format DEV: the block integrity profile, or "none".
+# _integrity_format DEV: the block integrity profile ("none" when the
+# device has none), or "unavailable" without the sysfs file.
 _integrity_format() {
-	cat "/sys/block/$1/integrity/format" 2>/dev/null || echo none
+	cat "/sys/block/$1/integrity/format" 2>/dev/null || echo unavailable
 }
 
 # ------------------------------------------------------------------ dm-flakey
