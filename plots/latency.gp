@@ -4,7 +4,7 @@ width = 1400
 load plotsdir.'/common.gp'
 unset label 98
 unset title
-set multiplot layout 1,2 title title noenhanced font ',14' margins 0.07, 0.98, 0.1, 0.86 spacing 0.08
+set multiplot layout 1,2 title title noenhanced font ',14' margins 0.08, 0.98, 0.1, 0.86 spacing 0.08
 set logscale y
 set format y '%.0f'
 set ylabel 'latency (microseconds, log scale)'
