@@ -18,14 +18,18 @@ if (nw > 0) {
     plot for [i=1:nw] datafile_w using 2:(column(2+i)):xtic(1) title columnheader(2+i) lw 2 pt (i>8 ? 5 : 7) dt 1+(i>8) lc rgb C[((i-1)%8)+1]
 } else {
     unset logscale y; set yrange [0:1]; set label 1 'no write() latencies' at graph 0.5,0.5 center
+    unset xtics; unset ytics; unset xlabel; unset ylabel; unset key; set border 0; unset grid
     plot NaN notitle
     unset label 1; set logscale y; set yrange [*:*]
+    set xtics; set ytics; set xlabel 'percentile'; set ylabel 'latency (microseconds, log scale)'
+    set key top left box opaque noenhanced; set border 3; set grid ytics lc rgb '#dddddd' lt 1
 }
 set title 'mmap store (including its page fault)'
 if (nm > 0) {
     plot for [i=1:nm] datafile_m using 2:(column(2+i)):xtic(1) title columnheader(2+i) lw 2 pt (i>8 ? 5 : 7) dt 1+(i>8) lc rgb C[((i-1)%8)+1]
 } else {
     unset logscale y; set yrange [0:1]; set label 1 'no mmap store latencies' at graph 0.5,0.5 center
+    unset xtics; unset ytics; unset xlabel; unset ylabel; unset key; set border 0; unset grid
     plot NaN notitle
 }
 unset multiplot
