@@ -135,6 +135,16 @@ _flakey_table() {
 	esac
 }
 
+# _dm_kname NAME: the kernel name (dm-N) of a device-mapper device.  Not
+# readlink: without udev, /dev/mapper/NAME is a node, not a link.
+_dm_kname() {
+	local d
+	for d in /sys/block/dm-*; do
+		[ "$(cat "$d/dm/name" 2>/dev/null)" = "$1" ] && basename "$d" && return 0
+	done
+	return 1
+}
+
 # _init_flakey BASEDEV [SPEC]: create the flakey device over BASEDEV.
 _init_flakey() {
 	FLAKEY_BASE=$1
@@ -178,7 +188,7 @@ _load_flakey_table() {
 # _cleanup_flakey: resume (a suspended device would hang the unmount),
 # then remove.  The caller unmounts between the two.
 _resume_flakey() {
-	[ -e "/sys/block/$(basename "$(readlink -f "$FLAKEY_DEV")")" ] || return 0
+	_dm_kname "$FLAKEY_NAME" >/dev/null || return 0
 	dmsetup resume "$FLAKEY_NAME" 2>/dev/null || true
 	}
 

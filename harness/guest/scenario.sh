@@ -96,8 +96,9 @@ setup_device() {
 		_init_flakey "$BASE_DEV" "$SCN_FLAKEY" || return 1
 		TOP_DEV=$FLAKEY_DEV
 		local dm
-		dm=$(basename "$(readlink -f "$FLAKEY_DEV")")
+		dm=$(_dm_kname "$FLAKEY_NAME")
 		result flakey_dev "$dm"
+		result stable_writes_top_initial "$(_stable_writes "$dm")"
 		if [ -n "$SCN_STABLE_WRITES" ]; then
 			_stable_writes "$dm" "$SCN_STABLE_WRITES" >/dev/null
 		fi
