@@ -161,6 +161,7 @@ write_harness_json() {
 	local dir=$1 env=$2 expect=$3 alias=$4 package=$5 release=$6 accel=$7
 	local started=$8 wall=$9 boot=${10} exp_outcome exp_channels flakey commit
 	local integrity_format="" integrity_format_top="" stable_writes_initial="" stable_writes_set=""
+	local flakey_dev="" stable_writes_top_initial="" stable_writes_top=""
 	# shellcheck disable=SC1090
 	. "$env"
 	# shellcheck disable=SC1091
@@ -186,6 +187,7 @@ write_harness_json() {
 		--arg fs "$SCN_FS" --arg sw "${SCN_STABLE_WRITES:-}" \
 		--arg swi "${stable_writes_initial:-}" --arg sws "${stable_writes_set:-}" \
 		--arg integrity "${integrity_format:-}" --arg integrity_top "${integrity_format_top:-}" \
+		--arg flakey_dev "$flakey_dev" --arg swti "$stable_writes_top_initial" --arg swt "$stable_writes_top" \
 		--arg exp_outcome "$exp_outcome" --arg exp_channels "$exp_channels" \
 		--arg verdict "$OBS_VERDICT" --arg channels "$OBS_CHANNELS" \
 		--arg outcome "$OUTCOME" --arg reason "$OUTCOME_REASON" \
@@ -204,6 +206,8 @@ write_harness_json() {
 		           dev_size_mb: $size, flakey: (if $flakey == "" then null else $flakey end),
 		           integrity_format: (if $integrity == "" then null else $integrity end),
 		           integrity_format_top: (if $integrity_top == "" then null else $integrity_top end),
+		           flakey_dev: (if $flakey_dev == "" then null else $flakey_dev end),
+		           stable_writes_top_initial: ($swti | num), stable_writes_top: ($swt | num),
 		           stable_writes_initial: ($swi | num), stable_writes_after_set: ($sws | num)},
 		  fs: $fs, stable_writes: ($sw | num),
 		  steps: $steps, wac_args: $wacargs,
