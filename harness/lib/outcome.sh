@@ -194,7 +194,7 @@ write_harness_json() {
 		--arg started "$started" --argjson wall "$(json_num "$wall")" \
 		--argjson boot "$(json_num "$boot")" --arg host "$(hostname)" \
 		--arg commit "$commit" --arg steps "$SCN_STEPS" --arg wacargs "$SCN_WAC" \
-		--arg status "$RUN_STATUS" '
+		--arg status "$RUN_STATUS" --argjson retries "${BOOT_RETRIES:-0}" '
 		def num: if . == "" or . == "null" then null else tonumber end;
 		def list: if . == "" then [] else split(",") end;
 		{
@@ -212,7 +212,8 @@ write_harness_json() {
 		  fs: $fs, stable_writes: ($sw | num),
 		  steps: $steps, wac_args: $wacargs,
 		  expected: {outcome: $exp_outcome, channels: ($exp_channels | list)},
-		  observed: {verdict: $verdict, channels: ($channels | list), vm_status: $status},
+		  observed: {verdict: $verdict, channels: ($channels | list), vm_status: $status,
+		             boot_retries: $retries},
 		  outcome: $outcome, reason: $reason,
 		  wac: .,
 		  started: $started, wall_s: $wall, boot_s: $boot,
