@@ -1,5 +1,6 @@
 # A metric over time, one panel per group, with the baseline band.
-# Variables: datafile (one index block per group) bandfile ng ylabel title
+# Variables: datafile (runs, one index block per group), nightsfile (per
+# night: time mean sd runs), bandfile, ng, ylabel, title
 cols = (ng <= 1) ? 1 : (ng <= 4 ? 2 : (ng <= 9 ? 3 : 4))
 rows = int(ceil(ng * 1.0 / cols))
 width = 450 * cols + 100
@@ -28,8 +29,8 @@ do for [g=0:ng-1] {
     }
     set title system(sprintf("awk -v g=%d '/^# /{n++; if (n==g+1) {sub(/^# /,\"\"); print; exit}}' '%s'", g, datafile)) noenhanced
     if (g > 0) { unset key }
-    plot datafile index g using 1:($3==1 ? $2 : NaN) with points pt 7 ps 1.2 lc rgb C[1] title 'baseline runs', \
-         '' index g using 1:($3==0 ? $2 : NaN) with linespoints pt 9 ps 1.3 lw 1.5 lc rgb C[2] title 'other runs', \
+    plot datafile index g using 1:2 with points pt 7 ps 0.6 lc rgb '#999999' title 'single runs', \
+         nightsfile index g using 1:2:3 with yerrorlines pt 7 ps 1.2 lw 2 lc rgb C[2] title 'night: mean ±1 sd', \
          NaN with boxes fs solid 0.7 fc rgb '#cfe2f3' title 'baseline mean ±1 sd'
 }
 unset multiplot
