@@ -18,6 +18,9 @@ guest_kmsg() {
 }
 
 # wac_channels JSON: the channels one wac/1 document shows, one per line.
+# wac's bug_warning count is left out: its "bug:" pattern also matches
+# every "scsi_debug:" line; real BUG:/WARNING: lines are caught by
+# KMSG_PATTERN in the guest log (case-sensitive).
 wac_channels() {
 	jq -r '
 		def n: if type == "number" then . else 0 end;
@@ -25,7 +28,8 @@ wac_channels() {
 		  (if ((.integrity.syscall_errors.total | n) > 0) or (.integrity.final_sync.ok == false) then "syscall" else empty end),
 		  (if (.integrity.contract.total | n) > 0 then "contract" else empty end),
 		  (if ([.integrity.kmsg.counts // {} | to_entries[]
-		        | select(.key != "hung_task" and .key != "dio_collision") | .value | n] | add // 0) > 0
+		        | select(.key != "hung_task" and .key != "dio_collision" and .key != "bug_warning")
+		        | .value | n] | add // 0) > 0
 		   then "kmsg" else empty end),
 		  (if .verdict == "hang" or ((.hangs // []) | length) > 0
 		      or ((.integrity.kmsg.counts.hung_task | n) > 0) then "hang" else empty end),
