@@ -105,14 +105,67 @@ def open_db(path, create=True):
                     f, "INTEGER" if f in INT_FIELDS else "TEXT"))
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                      (str(SCHEMA_VERSION),))
+        hv = conn.execute("SELECT value FROM meta WHERE key='hash_version'").fetchone()
+        if hv is None or int(hv["value"]) < HASH_VERSION:
+            _rehash(conn)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('hash_version', ?)",
+                         (str(HASH_VERSION),))
     return conn
 
 
 # --------------------------------------------------------------- import --
 
+HASH_VERSION = 2
+
+
+def _exact_doubles(obj):
+    """Numbers as jq writes them: the harness re-serialises wac documents
+    through jq, which rounds integers beyond 2**53 (the 64-bit seed) and
+    prints integral floats without ".0"; the copy must hash like the
+    original."""
+    if isinstance(obj, dict):
+        return {k: _exact_doubles(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_exact_doubles(v) for v in obj]
+    if isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int) and abs(obj) > 2 ** 53:
+        return float(obj)
+    if isinstance(obj, float) and obj.is_integer() and abs(obj) <= 2 ** 53:
+        return int(obj)  # jq prints 35609100.0 as 35609100
+    return obj
+
+
 def content_hash(doc):
+    canon = json.dumps(_exact_doubles(doc), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()
+
+
+def _content_hash_v1(doc):
     canon = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canon.encode()).hexdigest()
+
+
+def _rehash(conn):
+    """Databases from before HASH_VERSION 2: recompute content hashes from
+    the raw documents kept beside the database."""
+    cache = {}
+    for r in conn.execute("SELECT id, content_hash, raw_file FROM runs").fetchall():
+        raw = r["raw_file"]
+        if raw not in cache:
+            try:
+                with open(raw) as fh:
+                    cache[raw] = json.load(fh)
+            except (OSError, ValueError, TypeError):
+                cache[raw] = None
+        doc = cache[raw]
+        if doc is None:
+            continue
+        cands = [doc] + [w for w in (doc.get("wac") or []) if isinstance(w, dict)]
+        for c in cands:
+            if _content_hash_v1(c) == r["content_hash"]:
+                conn.execute("UPDATE runs SET content_hash=? WHERE id=?", (content_hash(c), r["id"]))
+                break
 
 
 def _num(v):
@@ -477,18 +530,8 @@ class Importer:
     def _insert(self, run_id, chash, schema, fields, metrics, source,
                 raw, parent=None):
         c = self.conn
-        row = c.execute("SELECT id, parent, content_hash FROM runs WHERE run_id=? AND content_hash=?",
+        row = c.execute("SELECT id, parent FROM runs WHERE run_id=? AND content_hash=?",
                         (run_id, chash)).fetchone()
-        if row is None and schema == "wac/1":
-            # A wac run_id is a random 64-bit id stamped into every sector:
-            # one run.  Its document embedded in a harness result may differ
-            # from the wac-N.json beside it (re-serialised: a 64-bit seed
-            # loses precision through jq), so match wac runs on run_id alone.
-            row = c.execute("SELECT id, parent, content_hash FROM runs "
-                            "WHERE run_id=? AND schema='wac/1'", (run_id,)).fetchone()
-            if row is not None and (parent is None) == (row["parent"] is None):
-                print("wac-results: %s: run %s already imported with different content; "
-                      "kept the first" % (source, run_id), file=self.log)
         if row is not None:
             rid = row["id"]
             if parent is not None and row["parent"] is None:
