@@ -33,6 +33,8 @@ wac_channels() {
 		   then "kmsg" else empty end),
 		  (if .verdict == "hang" or ((.hangs // []) | length) > 0
 		      or ((.integrity.kmsg.counts.hung_task | n) > 0) then "hang" else empty end),
+		  (if (.integrity.verify.done == false) and (.integrity.verify.error != null)
+		   then "verify:unreadable" else empty end),
 		  (.integrity.verify // {} | to_entries[]
 		    | select(.key == "torn" or .key == "lost" or .key == "misdirected"
 		             or .key == "foreign" or .key == "future")

@@ -8,7 +8,7 @@ SCENARIO_KEYS="description device dif dix guard sector_size dev_size_mb
 	steps file timeout expect"
 
 SCENARIO_CHANNELS="syscall kmsg contract hang verify verify:torn verify:lost
-	verify:misdirected verify:foreign verify:future"
+	verify:misdirected verify:foreign verify:future verify:unreadable"
 
 # parse_scenario FILE: print the SCN_* shell assignments for FILE, or print
 # "FILE:LINE: message" on stderr and fail.
