@@ -210,6 +210,9 @@ fetch_kernel() {
 	tmp=$dir.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp/root" "$APT_ROOT/cache/archives"
+	# A failed download or unpack leaves no half kernel behind.
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp'" EXIT
 	for p in $pkg $parts; do
 		info "downloading $p"
 		(cd "$APT_ROOT/cache/archives" && apt_private apt-get -q download "$p" >/dev/null 2>&1) ||
@@ -235,6 +238,7 @@ fetch_kernel() {
 	} >"$tmp/kernel.info"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
+	trap - EXIT
 	echo "$dir"
 }
 
