@@ -76,9 +76,13 @@ setup_device() {
 		;;
 	loop)
 		_require_module loop
+		modprobe loop
 		LOOP_FILE=$(mktemp "${TMPDIR:-/tmp}/wac-loop.XXXXXX")
 		truncate -s "${SCN_DEV_SIZE_MB}M" "$LOOP_FILE"
-		BASE_DEV=$(basename "$(losetup -f --show -b "$SCN_SECTOR_SIZE" "$LOOP_FILE")")
+		local loopdev
+		loopdev=$(losetup -f --show -b "$SCN_SECTOR_SIZE" "$LOOP_FILE") || return 1
+		BASE_DEV=$(basename "$loopdev")
+		log "losetup $loopdev $LOOP_FILE (${SCN_DEV_SIZE_MB} MB, ${SCN_SECTOR_SIZE}-byte sectors)"
 		;;
 	*) echo "unknown device $SCN_DEVICE" >&2; return 1 ;;
 	esac
