@@ -12,7 +12,8 @@
 
 struct pattern {
 	enum kmsg_class cls;
-	const char *needle; /* lower case substring */
+	const char *needle; /* lower case, or exact when case matters */
+	bool exact_case;
 };
 
 /*
@@ -39,10 +40,11 @@ static const struct pattern patterns[] = {
 	{ KM_HUNG_TASK, "blocked for more than" },
 	{ KM_BUG_WARNING, "soft lockup" },
 	{ KM_BUG_WARNING, "hard lockup" },
-	{ KM_BUG_WARNING, "bug:" },
-	{ KM_BUG_WARNING, "warning:" },
-	{ KM_BUG_WARNING, "oops" },
-	{ KM_BUG_WARNING, "kernel panic" },
+	/* the kernel's own capitals: "scsi_debug:" must not read as "BUG:" */
+	{ KM_BUG_WARNING, "BUG:", true },
+	{ KM_BUG_WARNING, "WARNING:", true },
+	{ KM_BUG_WARNING, "Oops", true },
+	{ KM_BUG_WARNING, "Kernel panic", true },
 	{ KM_BUG_WARNING, "rcu detected stall" },
 	{ KM_BUG_WARNING, "self-detected stall" },
 };
@@ -73,7 +75,8 @@ int kmsg_classify(const char *msg)
 		low[i] = (msg[i] >= 'A' && msg[i] <= 'Z') ? msg[i] + 32 : msg[i];
 	low[i] = '\0';
 	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
-		if (strstr(low, patterns[i].needle))
+		if (strstr(patterns[i].exact_case ? msg : low,
+			   patterns[i].needle))
 			return patterns[i].cls;
 	return -1;
 }

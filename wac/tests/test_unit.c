@@ -390,6 +390,13 @@ static void kmsg_classes(void **state)
 	assert_int_equal(kmsg_classify("Page cache invalidation failure on direct I/O.  Possible data corruption due to collision with buffered I/O!"),
 			 KM_DIO_COLLISION);
 	assert_int_equal(kmsg_classify("EXT4-fs (loop0): mounted filesystem"), -1);
+	/* "scsi_debug:" holds "bug:" in lower case: not a BUG */
+	assert_int_equal(kmsg_classify("scsi_debug:sdebug_driver_probe: host protection DIF1 DIX1"),
+			 -1);
+	assert_int_equal(kmsg_classify("BUG: kernel NULL pointer dereference, address: 0000000000000000"),
+			 KM_BUG_WARNING);
+	assert_int_equal(kmsg_classify("Oops: 0002 [#1] PREEMPT SMP NOPTI"),
+			 KM_BUG_WARNING);
 }
 
 static void hist_small_values_exact(void **state)
