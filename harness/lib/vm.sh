@@ -25,10 +25,13 @@ qemu_accel_args() {
 # seconds until the guest's init ran, empty when it never did).
 vm_boot() {
 	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
-	local vmlinuz mon pid start deadline rc
+	local vmlinuz mondir mon pid start deadline rc
 	vmlinuz=$kdir/$(kernel_info "$kdir" vmlinuz)
-	mon=$share/.monitor.sock
-	rm -f "$mon" "$log"
+	# A UNIX socket path has at most 108 bytes: keep it out of the
+	# results tree, which may sit deep in a user's checkout.
+	mondir=$(mktemp -d "${TMPDIR:-/tmp}/wacvm.XXXXXX")
+	mon=$mondir/monitor.sock
+	rm -f "$log"
 	VM_STATUS="" VM_BOOT_S=""
 	start=$(now_s)
 	# shellcheck disable=SC2046
@@ -52,6 +55,7 @@ vm_boot() {
 		fi
 		if [ "$(date +%s)" -ge "$deadline" ]; then
 			vm_kill_hung "$pid" "$mon"
+			rm -rf "$mondir"
 			VM_STATUS=timeout
 			[ -n "$VM_BOOT_S" ] || VM_STATUS=noboot
 			VM_PID=""
@@ -61,6 +65,7 @@ vm_boot() {
 	done
 	rc=0
 	wait "$pid" || rc=$?
+	rm -rf "$mondir"
 	VM_PID=""
 	if [ -z "$VM_BOOT_S" ] && grep -qa 'wac-guest: booted' "$log" 2>/dev/null; then
 		VM_BOOT_S=$(elapsed_s "$start")
