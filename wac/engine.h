@@ -19,6 +19,7 @@ struct wac_io {
 	uint32_t seq_before; /* profile F: source slot sequence at submit */
 	unsigned slot;
 	uint64_t submit_ns;
+	uint64_t complete_ns; /* set by synchronous engines; else reap time */
 	int64_t result; /* bytes written, or -errno */
 };
 

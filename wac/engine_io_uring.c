@@ -40,12 +40,18 @@ static int uring_queue(struct wac_engine *e, struct wac_io *io)
 	return 0;
 }
 
+/* Submission waits for the next reap: io_uring_submit_and_wait() then
+ * submits and waits in one system call. */
 static int uring_commit(struct wac_engine *e)
 {
-	struct uring_priv *p = e->priv;
+	(void)e;
+	return 0;
+}
 
+static int uring_submit(struct uring_priv *p, unsigned wait)
+{
 	while (p->queued) {
-		int ret = io_uring_submit(&p->ring);
+		int ret = io_uring_submit_and_wait(&p->ring, wait);
 
 		if (ret == -EINTR || ret == -EAGAIN)
 			continue;
@@ -62,8 +68,10 @@ static int uring_reap(struct wac_engine *e, unsigned min,
 	struct uring_priv *p = e->priv;
 	struct io_uring_cqe *cqe;
 	unsigned n = 0;
-	int ret;
+	int ret = uring_submit(p, min);
 
+	if (ret < 0)
+		return ret;
 	while (n < max) {
 		if (n < min)
 			ret = io_uring_wait_cqe(&p->ring, &cqe);

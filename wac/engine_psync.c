@@ -49,7 +49,9 @@ static int psync_queue(struct wac_engine *e, struct wac_io *io)
 
 	if (p->ndone >= e->depth)
 		return -EBUSY;
+	io->submit_ns = now_ns();
 	io->result = pwrite_full(e->fd, io->buf, io->len, io->offset);
+	io->complete_ns = now_ns();
 	p->done[p->ndone++] = io;
 	return 0;
 }

@@ -16,6 +16,7 @@
 enum unit_flags {
 	UNIT_RACED = 1, /* source buffer changed during the last write (F) */
 	UNIT_WRITE_FAILED = 2, /* the last write returned an error */
+	UNIT_IN_FLIGHT = 4, /* an O_DIRECT write of it is queued */
 };
 
 struct wac_oracle {

@@ -22,7 +22,8 @@ static uint64_t next_rand(uint64_t *s)
 
 uint64_t thread_pick_unit(struct wac_thread *t)
 {
-	return t->units[next_rand(&t->rng) % t->owned];
+	/* multiply-shift instead of a 64-bit division: owned < 2^32 */
+	return t->units[((next_rand(&t->rng) >> 32) * t->owned) >> 32];
 }
 
 uint64_t thread_rand(struct wac_thread *t)

@@ -41,7 +41,7 @@ static void prepare_io(struct wac_thread *t, struct wac_io *io, uint64_t unit,
 	const struct wac_oracle *o = &t->run->oracle;
 	struct f_slot *s = t->slots ? &t->slots[io->slot] : NULL;
 
-	io->buf = slot_buf(t, io->slot);
+	io->buf = slot_buf(t, io->slot); /* slot: fixed at setup */
 	io->unit = unit;
 	io->gen = gen;
 	io->offset = unit * o->block;
@@ -60,34 +60,28 @@ static void prepare_io(struct wac_thread *t, struct wac_io *io, uint64_t unit,
 	slot_unlock(s);
 }
 
-static bool unit_in_flight(struct wac_io *ios, bool *busy, unsigned depth,
-			   uint64_t unit)
+/* A unit of ours with no write in flight (there is one: depth <= owned):
+ * two writes of one unit in flight could land in either order. */
+static uint64_t pick_idle_unit(struct wac_thread *t)
 {
-	for (unsigned i = 0; i < depth; i++)
-		if (busy[i] && ios[i].unit == unit)
-			return true;
-	return false;
-}
-
-/* A unit of ours with no write in flight (there is one: depth <= owned). */
-static uint64_t pick_idle_unit(struct wac_thread *t, struct wac_io *ios,
-			       bool *busy, unsigned depth)
-{
+	const uint8_t *flags = t->run->oracle.flags;
 	uint64_t unit;
 
 	do
 		unit = thread_pick_unit(t);
-	while (unit_in_flight(ios, busy, depth, unit));
+	while (flags[unit] & UNIT_IN_FLIGHT);
 	return unit;
 }
 
-static void complete_io(struct wac_thread *t, struct wac_io *io)
+static void complete_io(struct wac_thread *t, struct wac_io *io, uint64_t end)
 {
 	struct wac_run *run = t->run;
 	struct wac_oracle *o = &run->oracle;
 	struct f_slot *s = t->slots ? &t->slots[io->slot] : NULL;
-	uint64_t end = now_ns();
 
+	o->flags[io->unit] &= ~UNIT_IN_FLIGHT;
+	if (io->complete_ns)
+		end = io->complete_ns;
 	metrics_account(&t->metrics, OP_DIRECT_WRITE,
 			io->result > 0 ? io->result : 0, io->submit_ns, end,
 			io->result < 0);
@@ -112,35 +106,34 @@ static void complete_io(struct wac_thread *t, struct wac_io *io)
 struct direct_state {
 	struct wac_engine eng;
 	struct wac_io *ios;
-	bool *busy;
+	unsigned *free_slots; /* a stack of idle slots */
+	unsigned nfree;
 	unsigned depth, inflight, since_sync;
 };
 
+/* Fill every idle slot and submit: one heartbeat and clock read a batch. */
 static int submit_more(struct wac_thread *t, struct direct_state *d)
 {
 	struct wac_oracle *o = &t->run->oracle;
-	int ret;
+	uint64_t now = now_ns();
+	int ret = 0;
 
-	for (unsigned i = 0; i < d->depth && d->inflight < d->depth; i++) {
-		struct wac_io *io = &d->ios[i];
-		uint64_t unit;
+	hb_begin(&t->hb, OP_DIRECT_WRITE);
+	while (d->nfree) {
+		struct wac_io *io = &d->ios[d->free_slots[d->nfree - 1]];
+		uint64_t unit = pick_idle_unit(t);
 
-		if (d->busy[i])
-			continue;
-		unit = pick_idle_unit(t, d->ios, d->busy, d->depth);
-		io->slot = i;
 		prepare_io(t, io, unit, ++o->written[unit]);
-		io->submit_ns = now_ns();
-		hb_begin(&t->hb, OP_DIRECT_WRITE);
+		io->submit_ns = now;
 		ret = d->eng.ops->queue(&d->eng, io);
-		hb_end(&t->hb);
 		if (ret)
-			return ret;
-		d->busy[i] = true;
+			goto out;
+		o->flags[unit] |= UNIT_IN_FLIGHT;
+		d->nfree--;
 		d->inflight++;
 	}
-	hb_begin(&t->hb, OP_DIRECT_WRITE);
 	ret = d->eng.ops->commit(&d->eng);
+out:
 	hb_end(&t->hb);
 	return ret;
 }
@@ -148,6 +141,7 @@ static int submit_more(struct wac_thread *t, struct direct_state *d)
 static int reap_some(struct wac_thread *t, struct direct_state *d)
 {
 	struct wac_io *done[REAP_MAX];
+	uint64_t end;
 	int n;
 
 	hb_begin(&t->hb, OP_DIRECT_WRITE);
@@ -155,9 +149,10 @@ static int reap_some(struct wac_thread *t, struct direct_state *d)
 	hb_end(&t->hb);
 	if (n < 0)
 		return n;
+	end = now_ns();
 	for (int i = 0; i < n; i++) {
-		complete_io(t, done[i]);
-		d->busy[done[i]->slot] = false;
+		complete_io(t, done[i], end);
+		d->free_slots[d->nfree++] = done[i]->slot;
 		d->inflight--;
 		d->since_sync++;
 	}
@@ -177,9 +172,13 @@ static int direct_setup(struct wac_thread *t, struct direct_state *d)
 	d->eng.fd = t->fd;
 	d->eng.depth = d->depth;
 	d->ios = calloc(d->depth, sizeof(*d->ios));
-	d->busy = calloc(d->depth, sizeof(*d->busy));
-	if (!d->ios || !d->busy)
+	d->free_slots = calloc(d->depth, sizeof(*d->free_slots));
+	if (!d->ios || !d->free_slots)
 		return -ENOMEM;
+	for (unsigned i = 0; i < d->depth; i++) {
+		d->ios[i].slot = i;
+		d->free_slots[d->nfree++] = i;
+	}
 	return d->eng.ops->init(&d->eng);
 }
 
@@ -211,7 +210,7 @@ out:
 				   0);
 	}
 	free(d.ios);
-	free(d.busy);
+	free(d.free_slots);
 	return NULL;
 }
 
