@@ -11,6 +11,28 @@ struct uring_priv {
 	unsigned queued;
 };
 
+/*
+ * One thread submits and reaps, so completions need not interrupt it
+ * (COOP_TASKRUN) and can run when it asks for them (DEFER_TASKRUN, 6.1+).
+ * Older kernels refuse the flags: fall back, newest first.
+ */
+static int init_ring(struct io_uring *ring, unsigned depth)
+{
+	static const unsigned flag_sets[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		IORING_SETUP_COOP_TASKRUN,
+		0,
+	};
+	int ret = -EINVAL;
+
+	for (unsigned i = 0; i < 3; i++) {
+		ret = io_uring_queue_init(depth, ring, flag_sets[i]);
+		if (ret != -EINVAL)
+			break;
+	}
+	return ret;
+}
+
 static int uring_init(struct wac_engine *e)
 {
 	struct uring_priv *p = calloc(1, sizeof(*p));
@@ -18,7 +40,7 @@ static int uring_init(struct wac_engine *e)
 
 	if (!p)
 		return -ENOMEM;
-	ret = io_uring_queue_init(e->depth, &p->ring, 0);
+	ret = init_ring(&p->ring, e->depth);
 	if (ret < 0) {
 		free(p);
 		return ret;
