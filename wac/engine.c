@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "engine.h"
 
+#include <stdio.h>
 #include <string.h>
 
 extern const struct wac_engine_ops engine_psync;
@@ -23,5 +24,11 @@ const struct wac_engine_ops *engine_find(const char *name)
 
 const char *engine_names(void)
 {
-	return "psync, libaio, io_uring";
+	static char names[64];
+
+	if (!names[0])
+		for (unsigned i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "%s%s", i ? ", " : "", engines[i]->name);
+	return names;
 }

@@ -253,9 +253,7 @@ static void write_metrics(struct json *j, struct wac_run *run)
 			      ? (run->stop_ns - run->start_ns) / 1e9
 			      : 0;
 
-	for (unsigned i = 0; i < run->nthreads; i++)
-		per[i] = &run->threads[i].metrics;
-	metrics_sum(&sum, per, run->nthreads);
+	run_metrics(run, per, &sum);
 	json_obj_begin(j, "metrics");
 	json_double(j, "duration_s", secs);
 	json_obj_begin(j, "ops");
@@ -502,9 +500,7 @@ void summary_print(struct wac_run *run, const char *verdict,
 			    : stdout;
 	const struct verify_result *v = &run->verify;
 
-	for (unsigned i = 0; i < run->nthreads; i++)
-		per[i] = &run->threads[i].metrics;
-	metrics_sum(&sum, per, run->nthreads);
+	run_metrics(run, per, &sum);
 	fprintf(out, "wac: profile %c, %u threads, %s on %s%s%s, %.1fs\n",
 		run->cfg->profile, run->cfg->threads, run->ti.path,
 		run->ti.fs_type[0] ? run->ti.fs_type : "raw device",

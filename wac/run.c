@@ -106,15 +106,21 @@ static int start(struct wac_run *run)
 	return start_threads(run);
 }
 
+void run_metrics(struct wac_run *run, struct thread_metrics **per,
+		 struct thread_metrics *sum)
+{
+	for (unsigned i = 0; i < run->nthreads; i++)
+		per[i] = &run->threads[i].metrics;
+	metrics_sum(sum, per, run->nthreads);
+}
+
 static void progress_line(struct wac_run *run, double elapsed, bool tty)
 {
 	static const enum wac_op shown[] = { OP_WRITE, OP_MMAP_STORE,
 					     OP_DIRECT_WRITE, OP_SCRIBBLE };
 	struct thread_metrics *per[run->nthreads], sum;
 
-	for (unsigned i = 0; i < run->nthreads; i++)
-		per[i] = &run->threads[i].metrics;
-	metrics_sum(&sum, per, run->nthreads);
+	run_metrics(run, per, &sum);
 	fprintf(stderr, "%s[%5.0f/%.0fs]", tty ? "\r" : "", elapsed,
 		run->cfg->duration_s);
 	for (unsigned i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)

@@ -123,6 +123,10 @@ int result_write(struct wac_run *run, const char *verdict, int exit_status,
 void summary_print(struct wac_run *run, const char *verdict,
 		   char reasons[][160], unsigned nreasons);
 
+/* per[] = each thread's metrics (room for run->nthreads), sum = their sum. */
+void run_metrics(struct wac_run *run, struct thread_metrics **per,
+		 struct thread_metrics *sum);
+
 /* Verdict from all channels: exit status, reasons filled. */
 int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
 	      unsigned *nreasons);
