@@ -16,54 +16,61 @@ struct pattern {
 	bool exact_case;
 };
 
-/*
- * Messages from scsi_debug (dif_verify), the block layer's T10 PI code,
- * sd's sense decoding, buffer heads, the hung task detector and the
- * BUG/WARN machinery.  Order matters: the first match wins.
- */
 static const struct pattern patterns[] = {
-	{ KM_GUARD, "guard check failed", false },
-	{ KM_GUARD, "guard tag error", false },
-	{ KM_REF, "ref check failed", false },
-	{ KM_REF, "ref tag error", false },
-	{ KM_REF, "reference tag check failed", false },
-	{ KM_APP, "app tag check failed", false },
-	{ KM_APP, "app tag error", false },
-	{ KM_APP, "application tag check failed", false },
-	{ KM_PROTECTION, "protection error", false },
-	{ KM_PROTECTION, "protection information", false },
-	{ KM_DIO_COLLISION, "page cache invalidation failure", false },
-	{ KM_IO_ERROR, "buffer i/o error", false },
-	{ KM_IO_ERROR, "i/o error", false },
-	{ KM_IO_ERROR, "lost async page write", false },
-	{ KM_IO_ERROR, "critical medium error", false },
-	{ KM_HUNG_TASK, "blocked for more than", false },
-	{ KM_BUG_WARNING, "soft lockup", false },
-	{ KM_BUG_WARNING, "hard lockup", false },
-	/* the kernel's own capitals: "scsi_debug:" must not read as "BUG:" */
-	{ KM_BUG_WARNING, "BUG:", true },
-	{ KM_BUG_WARNING, "WARNING:", true },
-	{ KM_BUG_WARNING, "Oops", true },
-	{ KM_BUG_WARNING, "Kernel panic", true },
-	{ KM_BUG_WARNING, "rcu detected stall", false },
-	{ KM_BUG_WARNING, "self-detected stall", false },
+#define KMSG_CLASS(id, name, channel, fails)
+#define KMSG_MATCH(id, needle, exact_case) { KM_##id, needle, exact_case },
+#include "kmsg_classes.def"
+#undef KMSG_CLASS
+#undef KMSG_MATCH
 };
 
-static const char *const class_names[KM__COUNT] = {
-	"guard", "ref", "app", "protection", "io_error",
-	"hung_task", "bug_warning", "dio_collision",
+static const struct {
+	const char *name;
+	const char *channel;
+	bool fails;
+} classes[KM__COUNT] = {
+#define KMSG_CLASS(id, name, channel, fails) [KM_##id] = { name, channel, fails },
+#define KMSG_MATCH(id, needle, exact_case)
+#include "kmsg_classes.def"
+#undef KMSG_CLASS
+#undef KMSG_MATCH
 };
 
 const char *kmsg_class_name(enum kmsg_class c)
 {
-	return class_names[c];
+	return classes[c].name;
+}
+
+const char *kmsg_class_channel(enum kmsg_class c)
+{
+	return classes[c].channel;
 }
 
 bool kmsg_class_fails(enum kmsg_class c)
 {
-	/* The collision warning is the kernel telling us about a POSIX
-	 * grey zone that the verify pass classifies on its own. */
-	return c != KM_DIO_COLLISION;
+	return classes[c].fails;
+}
+
+const char *kmsg_message(const char *line)
+{
+	const char *p = line, *semi;
+
+	/* "[   12.345678] msg" */
+	if (*p == '[') {
+		const char *end = strchr(p, ']');
+
+		if (end) {
+			for (p = end + 1; *p == ' '; p++)
+				;
+			return p;
+		}
+	}
+	/* "pri,seq,usec,flags[,caller=T1];msg" */
+	semi = strchr(line, ';');
+	if (semi && *line >= '0' && *line <= '9' &&
+	    !memchr(line, ' ', semi - line))
+		return semi + 1;
+	return line;
 }
 
 int kmsg_classify(const char *msg)

@@ -7,16 +7,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The kernel-log channel: new /dev/kmsg records, classified. */
+/* The kernel-log channel: new /dev/kmsg records, classified by the table
+ * in kmsg_classes.def. */
 enum kmsg_class {
-	KM_GUARD,
-	KM_REF,
-	KM_APP,
-	KM_PROTECTION,
-	KM_IO_ERROR,
-	KM_HUNG_TASK,
-	KM_BUG_WARNING,
-	KM_DIO_COLLISION,
+#define KMSG_CLASS(id, name, channel, fails) KM_##id,
+#define KMSG_MATCH(id, needle, exact_case)
+#include "kmsg_classes.def"
+#undef KMSG_CLASS
+#undef KMSG_MATCH
 	KM__COUNT,
 };
 
@@ -39,8 +37,16 @@ struct kmsg_monitor {
 int kmsg_classify(const char *msg);
 const char *kmsg_class_name(enum kmsg_class c);
 
+/* The channel a class fires ("" for none). */
+const char *kmsg_class_channel(enum kmsg_class c);
+
 /* True for classes that fail a run (I/O and integrity, hangs, BUGs). */
 bool kmsg_class_fails(enum kmsg_class c);
+
+/* The message part of one log line: a /dev/kmsg record
+ * ("6,123,456,-;msg"), a console or dmesg line ("[   12.345] msg"), or
+ * the line itself. */
+const char *kmsg_message(const char *line);
 
 /* Start reading records logged from now on.  Never fails the run. */
 void kmsg_start(struct kmsg_monitor *m);

@@ -249,10 +249,11 @@ static int handle_opt(int c, const char *arg, struct wac_config *cfg)
 	case OPT_SEED: {
 		char *end;
 
+		/* decimal digits only: strtoull would take "-1" and "010" */
 		errno = 0;
-		cfg->seed = strtoull(arg, &end, 0);
-		if (errno || *end || !*arg)
-			return bad("--seed", arg, "a number");
+		cfg->seed = strtoull(arg, &end, 10);
+		if (errno || *end || !*arg || strspn(arg, "0123456789") != strlen(arg))
+			return bad("--seed", arg, "a decimal number 0..18446744073709551615");
 		return 0;
 	}
 	case OPT_SECTOR_SIZE:

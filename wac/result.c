@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The verdict over all four channels, the JSON document, the summary. */
+/* The JSON document and the summary (the verdict: judge.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -11,98 +11,8 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "judge.h"
 #include "run.h"
-
-static void add_reason(char reasons[][160], unsigned *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void add_reason(char reasons[][160], unsigned *n, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*n >= REASONS_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reasons[(*n)++], 160, fmt, ap);
-	va_end(ap);
-}
-
-static void judge_verify(struct wac_run *run, char reasons[][160],
-			 unsigned *n)
-{
-	const struct verify_result *v = &run->verify;
-
-	if (!v->done) {
-		add_reason(reasons, n, "verify pass failed: %s",
-			   v->error[0] ? v->error : "not run");
-		return;
-	}
-	for (int c = 0; c < V__COUNT; c++)
-		if (verify_class_fails(c) && v->counts[c])
-			add_reason(reasons, n, "%llu sector%s %s",
-				   (unsigned long long)v->counts[c],
-				   v->counts[c] == 1 ? "" : "s",
-				   verify_class_name(c));
-}
-
-static void judge_syscalls(struct wac_run *run, char reasons[][160],
-			   unsigned *n)
-{
-	const struct syscall_errors *e = &run->errs;
-	char buf[16];
-
-	for (int op = 0; op < OP__COUNT; op++) {
-		if (!e->by_op[op])
-			continue;
-		for (unsigned i = 0; i < e->nfirst; i++) {
-			if (e->first[i].op != (enum wac_op)op)
-				continue;
-			add_reason(reasons, n, "%llu %s error%s (first: %s)",
-				   (unsigned long long)e->by_op[op],
-				   op_name(op), e->by_op[op] == 1 ? "" : "s",
-				   errno_name(e->first[i].err, buf,
-					      sizeof(buf)));
-			break;
-		}
-	}
-	if (e->contract_total)
-		add_reason(reasons, n, "%llu answer%s outside the syscall contract",
-			   (unsigned long long)e->contract_total,
-			   e->contract_total == 1 ? "" : "s");
-}
-
-static void judge_kmsg(struct wac_run *run, char reasons[][160], unsigned *n)
-{
-	const struct kmsg_monitor *k = &run->kmsg;
-
-	for (int c = 0; c < KM__COUNT; c++)
-		if (kmsg_class_fails(c) && k->counts[c])
-			add_reason(reasons, n, "kernel log: %llu %s message%s",
-				   (unsigned long long)k->counts[c],
-				   kmsg_class_name(c),
-				   k->counts[c] == 1 ? "" : "s");
-}
-
-int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
-	      unsigned *nreasons)
-{
-	*nreasons = 0;
-	if (run->nhangs) {
-		for (unsigned i = 0; i < run->nhangs; i++)
-			add_reason(reasons, nreasons,
-				   "thread %d (%s) stuck in %s for %.1fs at %s",
-				   run->hangs[i].thread, run->hangs[i].kind,
-				   op_name(run->hangs[i].op),
-				   run->hangs[i].seconds, run->hangs[i].wchan);
-		*verdict = "hang";
-		return WAC_EXIT_HANG;
-	}
-	judge_syscalls(run, reasons, nreasons);
-	judge_kmsg(run, reasons, nreasons);
-	judge_verify(run, reasons, nreasons);
-	*verdict = *nreasons ? "fail" : "pass";
-	return *nreasons ? WAC_EXIT_FAIL : WAC_EXIT_PASS;
-}
 
 static void write_kernel(struct json *j)
 {
@@ -146,7 +56,11 @@ static void write_config(struct json *j, const struct wac_run *run)
 							     : "legacy");
 	json_str(j, "layout", layout_name(run->layout > 0 ? run->layout
 							   : cfg->layout));
-	json_u64(j, "seed", cfg->seed);
+	char seed[24];
+
+	/* a string: JSON tools that read numbers as doubles keep it exact */
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)cfg->seed);
+	json_str(j, "seed", seed);
 	json_double(j, "hang_timeout_s", cfg->hang_timeout_s);
 	json_str(j, "target", cfg->target);
 	json_obj_end(j);
@@ -417,6 +331,13 @@ static void write_hangs(struct json *j, struct wac_run *run)
 	json_arr_end(j);
 }
 
+static void write_channels(struct json *j, const struct wac_run *run)
+{
+	const char *names[64];
+
+	channels_write(j, names, channels_of_run(run, names, 64));
+}
+
 static void write_document(FILE *f, struct wac_run *run, const char *verdict,
 			   int status, char reasons[][160], unsigned nreasons)
 {
@@ -443,6 +364,7 @@ static void write_document(FILE *f, struct wac_run *run, const char *verdict,
 	for (unsigned i = 0; i < nreasons; i++)
 		json_str(&j, NULL, reasons[i]);
 	json_arr_end(&j);
+	write_channels(&j, run);
 	json_bool(&j, "interrupted", run->interrupted);
 	write_kernel(&j);
 	write_config(&j, run);

@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "errors.h"
+#include "judge.h"
 #include "kmsg.h"
 #include "metrics.h"
 #include "oracle.h"
@@ -127,9 +128,6 @@ void summary_print(struct wac_run *run, const char *verdict,
 void run_metrics(struct wac_run *run, struct thread_metrics **per,
 		 struct thread_metrics *sum);
 
-/* Verdict from all channels: exit status, reasons filled. */
-int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
-	      unsigned *nreasons);
 
 #define REASONS_MAX 16
 

@@ -343,9 +343,8 @@ int run_setup(struct wac_run *run)
 				  (unsigned long long)cfg->size,
 				  (unsigned long long)(cfg->size / cfg->block),
 				  cfg->block, owners);
-	/* 53 bits: the seed survives JSON tools that read numbers as doubles */
 	if (!cfg->seed)
-		cfg->seed = random_u64() >> 11;
+		cfg->seed = random_u64();
 	ret = oracle_init(&run->oracle, random_u64(), cfg->size, cfg->block,
 			  cfg->sector_size, owners);
 	if (ret)

@@ -397,6 +397,28 @@ static void kmsg_classes(void **state)
 			 KM_BUG_WARNING);
 	assert_int_equal(kmsg_classify("Oops: 0002 [#1] PREEMPT SMP NOPTI"),
 			 KM_BUG_WARNING);
+	/* filesystem checksums and errors, in the kernels' own formats */
+	assert_int_equal(kmsg_classify("BTRFS warning (device sdb): csum failed root 5 ino 257 off 4096 csum 0x8941f998 expected csum 0x1f5a3b2c mirror 1"),
+			 KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("BTRFS warning (device sdb): checksum verify failed on logical 30408704 mirror 1 wanted 0xc2cc51cb found 0xccf180a7 level 0"),
+			 KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("XFS (sdb): Metadata CRC error detected at xfs_agf_read_verify+0x10/0x20 [xfs], xfs_agf block 0x1"),
+			 KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("EXT4-fs error (device sdb): ext4_lookup:1855: inode #2: comm ls: iget: checksum invalid"),
+			 KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("device-mapper: integrity: dm-0: Checksum failed at sector 0x1000"),
+			 KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("EXT4-fs error (device sdb): ext4_journal_check_start:83: comm wac: Detected aborted journal"),
+			 KM_FS_ERROR);
+	assert_int_equal(kmsg_classify("EXT4-fs (sdb): Remounting filesystem read-only"),
+			 KM_FS_ERROR);
+	assert_int_equal(kmsg_classify("XFS (sdb): Corruption of in-memory data (0x8) detected at xfs_trans_cancel+0x1/0x2 (fs/xfs/xfs_trans.c:1097).  Shutting down filesystem."),
+			 KM_FS_ERROR);
+	/* the message part of each log format */
+	assert_string_equal(kmsg_message("[   12.345678] sd 2:0:0:0: x"), "sd 2:0:0:0: x");
+	assert_string_equal(kmsg_message("6,339,5140900,-,caller=T1;BUG: y"), "BUG: y");
+	assert_string_equal(kmsg_message("3,12,99,-;z"), "z");
+	assert_string_equal(kmsg_message("plain; line"), "plain; line");
 }
 
 static void hist_small_values_exact(void **state)
