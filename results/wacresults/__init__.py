@@ -12,7 +12,7 @@ Data model (see results/README.md):
   labels   (run, label): free-form tags ("baseline", "nightly-...").
 
 Modules: store (schema, hashes), flatten, ingest (import), fio, selection,
-stats, compare, and judge + harnessdoc (the one writer of harness.json).
+stats, compare, and outcome (the judge) + harnessdoc (the one writer of harness.json).
 """
 
 from .compare import (DEFAULT_METRICS, METRIC_RULES, compare, fmt_change,  # noqa: F401
@@ -25,5 +25,5 @@ from .selection import (Selector, describe_key, group_key, load_metrics,  # noqa
 from .stats import (BadTable, cost_rows, format_cost_table, mean,  # noqa: F401
                     read_cost_tsv, stddev, summarize, trim)
 from .store import (ALL_FIELDS, DEFAULT_DB, INFO_FIELDS, INT_FIELDS,  # noqa: F401
-                    KEY_FIELDS, BadDocument, content_hash, default_db_path,
+                    KEY_FIELDS, RESULTS_DIR, BadDocument, content_hash, default_db_path,
                     open_db)
