@@ -217,10 +217,10 @@ class Importer:
             os.replace(tmp, dst)
         return dst
 
-    def _child(self, w, hf, pid, path, raw):
+    def _child(self, w, hf, pid, path, raw, what):
         """One wac/1 document of a harness run, with the harness context."""
         if not isinstance(w, dict) or w.get("schema") != "wac/1":
-            raise BadDocument("%s is not a wac/1 document" % path)
+            raise BadDocument("%s is not a wac/1 document" % what)
         wf, wm = wac_fields(w)
         for k in INHERITED:
             if hf.get(k) is not None:
@@ -278,10 +278,10 @@ class Importer:
             new += added
             if kind == "wac-harness/1":
                 for i, w in enumerate(doc.get("wac") or []):
-                    new += self._child(w, f, pid, path, raw)
+                    new += self._child(w, f, pid, path, raw, "wac[%d]" % i)
             for wpath, wdata, w in children:
                 wraw = self._keep_raw(wpath, wdata, content_hash(w))
-                new += self._child(w, f, pid, wpath, wraw)
+                new += self._child(w, f, pid, wpath, wraw, os.path.basename(wpath))
         else:
             ctx = {}
             fdoc = doc

@@ -123,7 +123,7 @@ def _rehash(conn):
         doc = cache[raw]
         if not isinstance(doc, dict):
             continue
-        if doc.get("schema") == r["schema"] or r["schema"] in ("fio",):
+        if doc.get("schema", "fio") == r["schema"]:
             cand = doc
         else:
             subs = [w for w in (doc.get("wac") or []) if isinstance(w, dict)
