@@ -1,114 +1,156 @@
 #!/bin/bash
 # Run one scenario on the running kernel: a fresh scsi_debug disk (or a
 # loop device), an optional dm-flakey layer, stable_writes, mkfs, mount,
-# then the scenario's steps; always clean up.
+# then the scenario's steps; always clean up (one undo stack,
+# harness/lib/device.sh).
 #
 #   scenario.sh SCENARIO_ENV OUTDIR WAC_BINARY
 #
-# SCENARIO_ENV is the shell-quoted SCN_* file harness/run writes from a
-# .scn file.  OUTDIR receives: steps.log (what ran), wac-N.json (one per
-# generator invocation), result.env (setup facts and status), dmesg.txt,
-# skip (the reason, when a requirement is missing).
+# SCENARIO_ENV is the SCN_* file harness/lib/scenario.py writes for one
+# scenario cell.  OUTDIR receives: steps.log (what ran), wac-N.json (one
+# per generator invocation), result.json (setup facts and statuses, read
+# by `wac-results harness-json`), dmesg.txt.
 set -euo pipefail
 
 SCENARIO_ENV=$1
 OUT=$2
 WAC=$3
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
-export SKIP_FILE=$OUT/skip
 MNT=${WAC_MNT:-/mnt/wac}
 
 # shellcheck source=helpers.sh
 . "$GUEST_DIR/helpers.sh"
+# In the VM the share holds device.sh and steps.tsv beside this script;
+# the native backend runs it from the tree.
+LIB_DIR=$GUEST_DIR
+[ -f "$LIB_DIR/device.sh" ] || LIB_DIR=$GUEST_DIR/../lib
+# shellcheck source=../lib/device.sh
+. "$LIB_DIR/device.sh"
 # shellcheck disable=SC1090
 . "$SCENARIO_ENV"
 
 BASE_DEV=""    # sdX or loopN
 TOP_DEV=""     # what mkfs/wac sees: /dev/sdX or /dev/mapper/wac-flakey
-LOOP_FILE=""
 TARGET=""
 WAC_N=0
 SH_N=0
 FROZEN=0
+declare -A RESULT=()  # key -> JSON value
+WAC_RUNS=()           # JSON objects, one per wac invocation
+SH_RUNS=()            # JSON objects, one per sh step
 
 log() {
 	echo "$*" >>"$OUT/steps.log"
 	echo "wac-guest: $*"
 }
 
+# json_str STRING: STRING as a JSON string (no jq in the guest).
+json_str() {
+	local s=$1 c out="" i n
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\n'/\\n}
+	s=${s//$'\t'/\\t}
+	s=${s//$'\r'/\\r}
+	if [[ $s =~ [[:cntrl:]] ]]; then
+		for ((i = 0; i < ${#s}; i++)); do
+			c=${s:i:1}
+			printf -v n '%d' "'$c"
+			if [ "$n" -lt 32 ] || [ "$n" -eq 127 ]; then
+				printf -v c '\\u%04x' "$n"
+			fi
+			out+=$c
+		done
+		s=$out
+	fi
+	printf '"%s"' "$s"
+}
+
+# json_val VALUE: a number as itself, "null" as null, else a string.
+json_val() {
+	if [[ $1 =~ ^-?[0-9]+$ ]] || [ "$1" = null ]; then
+		printf '%s' "$1"
+	else
+		json_str "$1"
+	fi
+}
+
+# write_result: result.json from what is known so far (rewritten after
+# every change, so a scenario killed at its deadline still leaves one).
+write_result() {
+	local k sep="" IFS=,
+	{
+		printf '{'
+		for k in "${!RESULT[@]}"; do
+			printf '%s"%s":%s' "$sep" "$k" "${RESULT[$k]}"
+			sep=,
+		done
+		printf '%s"wac":[%s],"sh":[%s]}\n' "$sep" "${WAC_RUNS[*]}" "${SH_RUNS[*]}"
+	} >"$OUT/result.json.tmp"
+	mv "$OUT/result.json.tmp" "$OUT/result.json"
+}
+
+# result KEY VALUE: one fact (number, null or string).
 result() {
-	echo "$1=$(printf %q "$2")" >>"$OUT/result.env"
+	RESULT[$1]=$(json_val "$2")
+	write_result
 }
 
 cleanup() {
 	set +e
-	[ "$FROZEN" = 1 ] && fsfreeze -u "$MNT" 2>/dev/null
 	local pids
 	pids=$(jobs -p)
 	# shellcheck disable=SC2086
 	[ -n "$pids" ] && kill $pids 2>/dev/null
-	if [ -n "$FLAKEY_BASE" ]; then
-		_resume_flakey
-	fi
-	_unmount_all "$MNT"
-	_remove_flakey
-	if [ -n "$LOOP_FILE" ]; then
-		losetup -d "/dev/$BASE_DEV" 2>/dev/null
-		rm -f "$LOOP_FILE"
-	fi
-	_exit_scsi_debug
+	[ -s "$SKIP_FILE" ] && result skip "$(cat "$SKIP_FILE")"
+	dev_undo_all
 	dmesg >"$OUT/dmesg.txt" 2>/dev/null
 }
 
+# _skip_scenario writes its reason here; cleanup carries it into result.json.
+export SKIP_FILE=$OUT/skip
+
 # setup_device: the fresh disk the scenario asks for.
 setup_device() {
-	local args
+	local args dm
 	case $SCN_DEVICE in
 	scsi_debug)
-		_require_module scsi_debug
 		args=("dif=$SCN_DIF" "dix=$SCN_DIX" "guard=$SCN_GUARD"
 			"sector_size=$SCN_SECTOR_SIZE" "dev_size_mb=$SCN_DEV_SIZE_MB")
-		# shellcheck disable=SC2206
+		# shellcheck disable=SC2206 # PARAM=VALUE words, checked by the parser
 		args+=($SCN_SCSI_DEBUG_ARGS)
 		log "modprobe scsi_debug ${args[*]}"
-		_init_scsi_debug "${args[@]}" || return 1
+		dev_scsi_debug "${args[@]}" || return 1
 		BASE_DEV=${SCSI_DEBUG_DEVICES[0]}
 		;;
 	loop)
-		_require_module loop
 		modprobe loop
-		LOOP_FILE=$(mktemp "${TMPDIR:-/tmp}/wac-loop.XXXXXX")
-		truncate -s "${SCN_DEV_SIZE_MB}M" "$LOOP_FILE"
-		local loopdev
-		loopdev=$(losetup -f --show -b "$SCN_SECTOR_SIZE" "$LOOP_FILE") || return 1
-		BASE_DEV=$(basename "$loopdev")
-		log "losetup $loopdev $LOOP_FILE (${SCN_DEV_SIZE_MB} MB, ${SCN_SECTOR_SIZE}-byte sectors)"
+		TOP_DEV=$(dev_loop "$SCN_DEV_SIZE_MB" "$SCN_SECTOR_SIZE") || return 1
+		BASE_DEV=${TOP_DEV#/dev/}
+		log "losetup $TOP_DEV (${SCN_DEV_SIZE_MB} MB, ${SCN_SECTOR_SIZE}-byte sectors)"
 		;;
-	*) echo "unknown device $SCN_DEVICE" >&2; return 1 ;;
 	esac
 	result base_dev "$BASE_DEV"
-	result integrity_format "$(_integrity_format "$BASE_DEV")"
-	result stable_writes_initial "$(_stable_writes "$BASE_DEV")"
+	result integrity_format "$(dev_integrity_format "$BASE_DEV")"
+	result stable_writes_initial "$(dev_stable_writes "$BASE_DEV")"
 	if [ -n "$SCN_STABLE_WRITES" ]; then
-		result stable_writes_set "$(_stable_writes "$BASE_DEV" "$SCN_STABLE_WRITES")"
+		result stable_writes_set "$(dev_stable_writes "$BASE_DEV" "$SCN_STABLE_WRITES")"
 	fi
 	TOP_DEV=/dev/$BASE_DEV
-	if [ -n "$SCN_FLAKEY" ]; then
-		_require_module dm_flakey
-		_require_cmd dmsetup
-		modprobe dm_flakey
-		_init_flakey "$BASE_DEV" "$SCN_FLAKEY" || return 1
-		TOP_DEV=$FLAKEY_DEV
-		local dm
-		dm=$(_dm_kname "$FLAKEY_NAME")
-		result flakey_dev "$dm"
-		result stable_writes_top_initial "$(_stable_writes "$dm")"
-		if [ -n "$SCN_STABLE_WRITES" ]; then
-			_stable_writes "$dm" "$SCN_STABLE_WRITES" >/dev/null
-		fi
-		result stable_writes_top "$(_stable_writes "$dm")"
-		result integrity_format_top "$(_integrity_format "$dm")"
-	fi
+	[ -n "$SCN_FLAKEY" ] || return 0
+	modprobe dm_flakey
+	# shellcheck disable=SC2034 # read by dev_flakey_table
+	FLAKEY_BASE=$BASE_DEV
+	dev_flakey_accepts "$SCN_FLAKEY" ||
+		_skip_scenario "dm-flakey in $(uname -r) rejects table '$SCN_FLAKEY'"
+	dev_flakey "$BASE_DEV" "$SCN_FLAKEY" || return 1
+	TOP_DEV=$FLAKEY_DEV
+	dm=$(dev_dm_kname "$FLAKEY_NAME")
+	result flakey_dev "$dm"
+	result stable_writes_top_initial "$(dev_stable_writes "$dm")"
+	[ -z "$SCN_STABLE_WRITES" ] || dev_stable_writes "$dm" "$SCN_STABLE_WRITES" >/dev/null
+	result stable_writes_top "$(dev_stable_writes "$dm")"
+	result integrity_format_top "$(dev_integrity_format "$dm")"
 }
 
 # setup_fs: mkfs and mount, or the raw device as the target.
@@ -117,28 +159,26 @@ setup_fs() {
 		TARGET=$TOP_DEV
 		return 0
 	fi
-	_require_fs "$SCN_FS"
 	# shellcheck disable=SC2086
 	log "mkfs.$SCN_FS $SCN_MKFS_OPTIONS $TOP_DEV"
-	# shellcheck disable=SC2086
-	_mkfs "$SCN_FS" "$TOP_DEV" $SCN_MKFS_OPTIONS >>"$OUT/steps.log" 2>&1 || return 1
+	# shellcheck disable=SC2086 # options are words
+	dev_mkfs "$SCN_FS" "$TOP_DEV" $SCN_MKFS_OPTIONS >>"$OUT/steps.log" 2>&1 || return 1
 	mount_fs
 	TARGET=$MNT/$SCN_FILE
 }
 
 mount_fs() {
-	mkdir -p "$MNT"
-	local opts=()
-	[ -n "$SCN_MOUNT_OPTIONS" ] && opts=(-o "$SCN_MOUNT_OPTIONS")
-	log "mount -t $SCN_FS ${opts[*]} $TOP_DEV $MNT"
-	mount -t "$SCN_FS" "${opts[@]}" "$TOP_DEV" "$MNT"
+	log "mount -t $SCN_FS ${SCN_MOUNT_OPTIONS:+-o $SCN_MOUNT_OPTIONS} $TOP_DEV $MNT"
+	dev_mount "$SCN_FS" "$TOP_DEV" "$MNT" "$SCN_MOUNT_OPTIONS" || return 1
+	# a suspended flakey device would hang the unmount: resume first
+	[ -z "$SCN_FLAKEY" ] || dev_undo_push dev_flakey_resume
 }
 
 # run_wac [verify] [EXTRA ARGS...]: one generator invocation, in the
 # background so that a process whose threads sit in D state (a hang the
 # watchdog reported) cannot stall the scenario once its JSON is written.
 run_wac() {
-	local mode=run pid rc json waited=0
+	local mode=run pid rc json waited=0 stuck=false
 	if [ "${1:-}" = verify ]; then
 		mode=verify
 		shift
@@ -149,7 +189,7 @@ run_wac() {
 	if [ "$mode" = verify ]; then
 		cmd+=(verify)
 	else
-		# shellcheck disable=SC2206
+		# shellcheck disable=SC2206 # the scenario's wac arguments are words
 		cmd+=($SCN_WAC)
 	fi
 	cmd+=("$@" --state "$OUT/wac.state" --json "$json" "$TARGET")
@@ -159,104 +199,122 @@ run_wac() {
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ -s "$json" ]; then
 			waited=$((waited + 1))
-			if [ "$waited" -gt 20 ]; then
+			if [ "$waited" -gt 20 ] && [ "$stuck" = false ]; then
 				log "wac[$WAC_N] wrote its result but has not exited (threads in D state?)"
-				result "wac_${WAC_N}_stuck" 1
-				[ "$FROZEN" = 1 ] && thaw_fs
+				stuck=true
+				[ "$FROZEN" = 1 ] && step_thaw
 			fi
 		fi
 		sleep 0.5
 	done
 	rc=0
 	wait "$pid" || rc=$?
-	result "wac_${WAC_N}_exit" "$rc"
+	WAC_RUNS+=("{\"n\":$WAC_N,\"mode\":\"$mode\",\"exit\":$rc,\"stuck\":$stuck,\"json\":\"wac-$WAC_N.json\"}")
+	write_result
 	log "wac[$WAC_N] exit $rc"
 	tail -n 5 "$OUT/wac-$WAC_N.out" >>"$OUT/steps.log"
 }
 
-thaw_fs() {
+# The steps, one function each; names and arguments: harness/lib/steps.tsv.
+step_run() { run_wac "$@"; }
+step_verify() { run_wac verify "$@"; }
+step_flakey() {
+	log "flakey $*"
+	dev_flakey_load "$*" && return 0
+	dev_flakey_accepts "$*" || _skip_scenario "dm-flakey in $(uname -r) rejects table '$*'"
+	return 1
+}
+step_remount() {
+	log "remount"
+	[ "$SCN_FS" = raw ] && return 0
+	dev_unmount "$MNT"
+	mount_fs
+}
+step_drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+# freeze AFTER_S: freeze the filesystem AFTER_S seconds into the next
+# step (in the background), as fstests freeze tests do; cleanup thaws.
+step_freeze() {
+	log "freeze in ${1:-0}s"
+	FROZEN=1
+	dev_undo_push fsfreeze -u "$MNT"
+	(
+		sleep "${1:-0}"
+		fsfreeze -f "$MNT" && echo "wac-guest: froze $MNT"
+	) &
+}
+step_thaw() {
 	fsfreeze -u "$MNT" || true
 	FROZEN=0
 	log "thawed $MNT"
 }
-
-# run_step STEP...: one step of SCN_STEPS.
-run_step() {
-	local verb=$1
-	shift
-	case $verb in
-	run) run_wac "$@" ;;
-	verify) run_wac verify "$@" ;;
-	flakey)
-		log "flakey $*"
-		_load_flakey_table "$*"
-		;;
-	remount)
-		log "remount"
-		[ "$SCN_FS" = raw ] && return 0
-		_unmount_all "$MNT"
-		mount_fs
-		;;
-	drop_caches) sync; echo 3 >/proc/sys/vm/drop_caches ;;
-	freeze)
-		# freeze AFTER_S: freeze the filesystem AFTER_S seconds into the
-		# next step (in the background), as fstests freeze tests do.
-		log "freeze in ${1:-0}s"
-		FROZEN=1
-		(sleep "${1:-0}"; fsfreeze -f "$MNT" && echo "wac-guest: froze $MNT") &
-		;;
-	thaw) thaw_fs ;;
-	sleep) sleep "$1" ;;
-	sysrq) echo "$1" >/proc/sysrq-trigger ;;
-	sh)
-		# sh COMMAND...: an experiment's own command, with DEV (the top
-		# device), BASE_DEV, MNT and TARGET in its environment.
-		local rc=0
-		SH_N=$((SH_N + 1))
-		log "sh[$SH_N]: $*"
-		DEV=$TOP_DEV BASE_DEV=$BASE_DEV MNT=$MNT TARGET=$TARGET \
-			bash -c "$*" >>"$OUT/steps.log" 2>&1 || rc=$?
-		result "sh_${SH_N}_exit" "$rc"
-		log "sh[$SH_N] exit $rc"
-		;;
-	scsi_debug)
-		# scsi_debug P=V...: change scsi_debug parameters at run time
-		# (every_nth, opts, delay...) through its sysfs driver directory.
-		local kv
-		for kv in "$@"; do
-			log "scsi_debug ${kv%%=*}=${kv#*=}"
-			echo "${kv#*=}" >"/sys/bus/pseudo/drivers/scsi_debug/${kv%%=*}"
-		done
-		;;
-	*) echo "unknown step $verb" >&2; return 1 ;;
-	esac
+step_sleep() { sleep "$1"; }
+step_sysrq() { echo "$1" >/proc/sysrq-trigger; }
+# sh COMMAND: an experiment's own command, with DEV (the top device),
+# BASE_DEV, MNT and TARGET in its environment.
+step_sh() {
+	local rc=0
+	SH_N=$((SH_N + 1))
+	log "sh[$SH_N]: $*"
+	DEV=$TOP_DEV BASE_DEV=$BASE_DEV MNT=$MNT TARGET=$TARGET \
+		bash -c "$*" >>"$OUT/steps.log" 2>&1 || rc=$?
+	SH_RUNS+=("{\"n\":$SH_N,\"cmd\":$(json_str "$*"),\"exit\":$rc}")
+	write_result
+	log "sh[$SH_N] exit $rc"
+}
+# scsi_debug P=V...: change scsi_debug parameters at run time (every_nth,
+# opts, delay...) through its sysfs driver directory.
+step_scsi_debug() {
+	local kv
+	for kv in "$@"; do
+		log "scsi_debug ${kv%%=*}=${kv#*=}"
+		echo "${kv#*=}" >"/sys/bus/pseudo/drivers/scsi_debug/${kv%%=*}"
+	done
 }
 
+# run_steps: SCN_STEPS holds one step per line; the first word names it in
+# the registry, `sh` takes the rest of the line whole.
 run_steps() {
-	local step
+	local line name
 	local -a words
-	IFS=';' read -ra steps <<<"$SCN_STEPS"
-	for step in "${steps[@]}"; do
-		read -ra words <<<"$step"
-		[ "${#words[@]}" -gt 0 ] || continue
-		if ! run_step "${words[@]}"; then
-			log "step failed: ${words[*]}"
-			result failed_step "${words[*]}"
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		name=${line%% *}
+		grep -q "^$name	" "$LIB_DIR/steps.tsv" || {
+			log "step not in the registry: $name"
+			result failed_step "$line"
+			return 1
+		}
+		if [ "$name" = sh ]; then
+			words=(sh "${line#sh }")
+		else
+			read -ra words <<<"$line"
+		fi
+		if ! "step_$name" "${words[@]:1}"; then
+			log "step failed: $line"
+			result failed_step "$line"
 			return 1
 		fi
-	done
+	done <<<"$SCN_STEPS"
 }
 
 main() {
 	mkdir -p "$OUT"
-	: >"$OUT/result.env"
+	dev_init "$(mktemp -d "${TMPDIR:-/tmp}/wac-dev.XXXXXX")"
+	dev_undo_push rm -rf "$DEV_DIR"
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
-	_require_root
 	result kernel_release "$(uname -r)"
+	result setup null
+	result failed_step null
+	result skip null
+	_require_root
+	_require_all "$SCN_REQUIRES"
 	echo "wac-guest: scenario $SCN_NAME start" >/dev/kmsg 2>/dev/null || true
 	if ! setup_device || ! setup_fs; then
-		result setup error
+		result setup failed
 		log "setup failed"
 		return 1
 	fi

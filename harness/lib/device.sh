@@ -14,6 +14,15 @@
 #   dev_mkfs FS DEV [OPTIONS...]
 #   dev_mount FS DEV MNT [OPTIONS]    mount, and undo it later
 #   dev_unmount MNT                   thaw, unmount (retrying), or lazily
+#   dev_scsi_debug PARAM=VALUE...     a freshly loaded scsi_debug; its
+#                                     disks in SCSI_DEBUG_DEVICES (sda ...)
+#   dev_flakey BASE_KNAME [SPEC]      dm-flakey over /dev/BASE_KNAME at
+#                                     FLAKEY_DEV (tables as fstests'
+#                                     common/dmflakey)
+#   dev_flakey_load SPEC [lockfs]     switch its table
+#   dev_dm_kname NAME                 dm-N of a device-mapper device
+#
+# Modeled on blktests common/scsi_debug and fstests common/dmflakey.
 
 DEV_DIR=""
 DEV_UNDO=""
@@ -108,4 +117,132 @@ dev_unmount() {
 		sleep 0.5
 	done
 	umount -l "$mnt"
+}
+
+# ---------------------------------------------------------------- scsi_debug
+
+SCSI_DEBUG_DEVICES=()
+
+# dev_scsi_debug [PARAM=VALUE...]: load a fresh scsi_debug with the given
+# module parameters (dif= dix= guard= sector_size= dev_size_mb= opts= ...),
+# wait for its disks, and unload it last when the stack unwinds.
+dev_scsi_debug() {
+	local host_sysfs target_sysfs
+	dev_scsi_debug_unload || return 1
+	modprobe sd_mod 2>/dev/null || true
+	modprobe scsi_debug "$@" || return 1
+	dev_undo_push dev_scsi_debug_unload
+	for _ in $(seq 50); do
+		SCSI_DEBUG_DEVICES=()
+		for host_sysfs in /sys/class/scsi_host/*; do
+			[ "$(cat "$host_sysfs/proc_name" 2>/dev/null)" = scsi_debug ] || continue
+			for target_sysfs in /sys/class/scsi_device/"${host_sysfs#/sys/class/scsi_host/host}":*; do
+				[ -d "$target_sysfs/device/block" ] || continue
+				SCSI_DEBUG_DEVICES+=("$(ls "$target_sysfs/device/block")")
+			done
+		done
+		if [ "${#SCSI_DEBUG_DEVICES[@]}" -gt 0 ] && [ -b "/dev/${SCSI_DEBUG_DEVICES[0]}" ]; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "scsi_debug loaded but no disk appeared" >&2
+	return 1
+}
+
+# dev_scsi_debug_unload: unload scsi_debug (retrying while the disk settles).
+dev_scsi_debug_unload() {
+	[ -d /sys/module/scsi_debug ] || return 0
+	for _ in $(seq 20); do
+		modprobe -r scsi_debug 2>/dev/null && return 0
+		sleep 0.5
+	done
+	echo "cannot unload scsi_debug" >&2
+	return 1
+}
+
+# ------------------------------------------------------------------ dm-flakey
+
+FLAKEY_NAME=wac-flakey
+FLAKEY_DEV=/dev/mapper/$FLAKEY_NAME
+FLAKEY_BASE=""
+export DM_DISABLE_UDEV=1
+
+# dev_flakey_table SPEC: the dm table for a named mode or raw parameters.
+#   allow          all I/O passes (up 180 s, down 0)
+#   drop_writes    writes are silently dropped, reads pass
+#   error_writes   writes fail with EIO, reads pass
+#   error_reads    reads fail with EIO, writes pass (kernel 6.5+)
+# Anything else is "UP DOWN [NFEATURES FEATURE...]" after the offset.
+dev_flakey_table() {
+	local spec=$1 size
+	size=$(blockdev --getsz "/dev/$FLAKEY_BASE")
+	case $spec in
+	allow) echo "0 $size flakey /dev/$FLAKEY_BASE 0 180 0" ;;
+	drop_writes | error_writes | error_reads)
+		echo "0 $size flakey /dev/$FLAKEY_BASE 0 0 180 1 $spec" ;;
+	*) echo "0 $size flakey /dev/$FLAKEY_BASE 0 $spec" ;;
+	esac
+}
+
+# dev_dm_kname NAME: the kernel name (dm-N).  Not readlink: without udev,
+# /dev/mapper/NAME is a node, not a link.
+dev_dm_kname() {
+	local d
+	for d in /sys/block/dm-*; do
+		[ "$(cat "$d/dm/name" 2>/dev/null)" = "$1" ] && basename "$d" && return 0
+	done
+	return 1
+}
+
+# dev_flakey_accepts SPEC: does this kernel's dm-flakey take the table?
+# (older kernels lack error_reads and random_*_corrupt)
+dev_flakey_accepts() {
+	local table
+	table=$(dev_flakey_table "$1")
+	dmsetup create wac-flakey-probe --table "$table" >/dev/null 2>&1 || return 1
+	dmsetup remove wac-flakey-probe
+}
+
+# dev_flakey BASE_KNAME [SPEC]: create the flakey device; the stack
+# resumes it (a suspended device would hang the unmount) and removes it.
+dev_flakey() {
+	local table
+	FLAKEY_BASE=$1
+	table=$(dev_flakey_table "${2:-allow}")
+	echo "flakey table: $table"
+	dmsetup create "$FLAKEY_NAME" --table "$table" || return 1
+	dev_undo_push dev_flakey_remove
+	[ -b "$FLAKEY_DEV" ] || dmsetup mknodes "$FLAKEY_NAME"
+}
+
+# dev_flakey_load SPEC [lockfs]: like fstests, suspend with --nolockfs
+# unless asked: a frozen fs would flush first.
+dev_flakey_load() {
+	local table lockfs=--nolockfs
+	[ "${2:-}" = lockfs ] && lockfs=""
+	table=$(dev_flakey_table "$1")
+	echo "flakey table: $table"
+	dmsetup suspend $lockfs "$FLAKEY_NAME" || return 1
+	if ! dmsetup load "$FLAKEY_NAME" --table "$table"; then
+		dmsetup resume "$FLAKEY_NAME"
+		return 1
+	fi
+	dmsetup resume "$FLAKEY_NAME"
+}
+
+# dev_flakey_resume: before an unmount (pushed by the mount's caller).
+dev_flakey_resume() {
+	dev_dm_kname "$FLAKEY_NAME" >/dev/null || return 0
+	dmsetup resume "$FLAKEY_NAME" 2>/dev/null || true
+}
+
+dev_flakey_remove() {
+	dmsetup info "$FLAKEY_NAME" >/dev/null 2>&1 || return 0
+	dev_flakey_resume
+	for _ in $(seq 10); do
+		dmsetup remove "$FLAKEY_NAME" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	dmsetup remove --force "$FLAKEY_NAME"
 }
