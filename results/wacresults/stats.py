@@ -1,0 +1,123 @@
+"""Statistics, once for the whole suite: LKP-style trimmed summaries (used
+by compare and the plots) and the stable-page cost table of harness/cost
+(on/off ratio with a 95% interval)."""
+
+import math
+
+
+def trim(values):
+    """LKP-style outlier trimming: with 5 or more runs drop the single
+    lowest and highest value; fewer runs are kept as they are."""
+    s = sorted(values)
+    return s[1:-1] if len(s) >= 5 else s
+
+
+def mean(vs):
+    return sum(vs) / len(vs) if vs else float("nan")
+
+
+def stddev(vs):
+    if len(vs) < 2:
+        return 0.0
+    m = mean(vs)
+    return math.sqrt(sum((v - m) ** 2 for v in vs) / (len(vs) - 1))
+
+
+def summarize(values):
+    t = trim(values)
+    m = mean(t)
+    sd = stddev(t)
+    return {"runs": len(values), "kept": len(t), "mean": m, "stddev": sd,
+            "stddev_pct": (100.0 * sd / abs(m)) if m else 0.0,
+            "min": min(t) if t else None, "max": max(t) if t else None}
+
+
+
+# Two-sided 95% Student t quantiles for 1..20 degrees of freedom; the
+# normal 1.96 beyond.
+T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+       2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086]
+
+
+def t95(df):
+    if df < 1:
+        return 0.0
+    return T95[df - 1] if df <= len(T95) else 1.96
+
+
+def ratio_interval(off, on):
+    """The on/off ratio of the means with a 95% interval from a t test on
+    the log ratio (standard error from the two relative spreads, degrees
+    of freedom n_off + n_on - 2).  None for the interval with a single run
+    on either side."""
+    m0, m1 = mean(off), mean(on)
+    r = m1 / m0
+    if len(off) < 2 or len(on) < 2:
+        return r, None
+    se = math.sqrt((stddev(off) / m0) ** 2 / len(off) + (stddev(on) / m1) ** 2 / len(on))
+    q = t95(len(off) + len(on) - 2)
+    return r, (r * math.exp(-q * se), r * math.exp(q * se))
+
+
+COST_COLUMNS = ["profile", "size", "sync", "op", "arm", "run", "ops_s", "p50_ns", "p99_ns"]
+
+
+class BadTable(Exception):
+    """A cost.tsv line that is not what harness/cost writes."""
+
+
+def read_cost_tsv(fh):
+    """{(profile, size, sync, op): {arm: [(ops_s, p50_ns, p99_ns), ...]}},
+    keys in the order they first appear."""
+    groups = {}
+    for n, line in enumerate(fh, 1):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        f = line.split("\t")
+        if len(f) != len(COST_COLUMNS):
+            raise BadTable("line %d: %d columns, want %d (%s)" % (
+                n, len(f), len(COST_COLUMNS), " ".join(COST_COLUMNS)))
+        if f[4] not in ("0", "1"):
+            raise BadTable("line %d: arm %r is not 0 or 1" % (n, f[4]))
+        try:
+            vals = tuple(float(v) for v in f[6:9])
+        except ValueError:
+            raise BadTable("line %d: ops_s, p50_ns, p99_ns must be numbers" % n)
+        if not all(math.isfinite(v) for v in vals):
+            raise BadTable("line %d: a value is not finite" % n)
+        groups.setdefault(tuple(f[0:4]), {0: [], 1: []})[int(f[4])].append(vals)
+    return groups
+
+
+def cost_rows(groups):
+    """One dict per key whose arms both have a non-zero mean."""
+    rows = []
+    for key, arms in groups.items():
+        ops = {a: [v[0] for v in arms[a]] for a in (0, 1)}
+        if not ops[0] or not ops[1] or not mean(ops[0]) or not mean(ops[1]):
+            continue
+        r, ci = ratio_interval(ops[0], ops[1])
+        row = {"key": key, "ratio": r, "ci": ci}
+        for a in (0, 1):
+            m = mean(ops[a])
+            row[a] = {"n": len(ops[a]), "mean": m, "sd_pct": 100.0 * stddev(ops[a]) / m,
+                      "p50_us": mean([v[1] for v in arms[a]]) / 1000.0,
+                      "p99_us": mean([v[2] for v in arms[a]]) / 1000.0}
+        rows.append(row)
+    return rows
+
+
+def format_cost_table(rows):
+    out = ["%-7s %-5s %-6s %-12s %14s %14s %8s %-17s %21s %21s" % (
+        "profile", "size", "sync", "op", "off ops/s", "on ops/s", "on/off",
+        "95% CI", "p50 us off/on", "p99 us off/on")]
+    for r in rows:
+        off, on = r[0], r[1]
+        ci = "[%.3f, %.3f]" % r["ci"] if r["ci"] else "(one run)"
+        out.append("%-7s %-5s %-6s %-12s %9.0f ±%2.0f%% %9.0f ±%2.0f%% %8.3f %-17s "
+                   "%10.1f/%-10.1f %10.1f/%-10.1f" % (
+                       r["key"] + (off["mean"], off["sd_pct"], on["mean"], on["sd_pct"],
+                                   r["ratio"], ci, off["p50_us"], on["p50_us"],
+                                   off["p99_us"], on["p99_us"])))
+    return "\n".join(out) + "\n"
