@@ -15,6 +15,8 @@ static const struct {
 } subcommands[] = {
 	{ "kmsg-classify", kmsg_classify_main },
 	{ "channels", channels_main },
+	{ "--man", man_main },
+	{ "--help-options=markdown", options_markdown_main },
 };
 
 int main(int argc, char **argv)

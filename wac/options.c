@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "options.h"
 
+#include "option_table.h"
+#include "profile.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -65,78 +68,6 @@ int parse_duration(const char *s, double *out)
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int parse_enum(const char *s, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -EINVAL;
-}
-
-enum {
-	OPT_WRITERS = 256,
-	OPT_MMAPPERS,
-	OPT_SYNC_EVERY,
-	OPT_WRITE_SYNC,
-	OPT_MSYNC,
-	OPT_IODEPTH,
-	OPT_F_MODE,
-	OPT_SEED,
-	OPT_SECTOR_SIZE,
-	OPT_HANG_TIMEOUT,
-	OPT_SYSRQ,
-	OPT_NO_PREFILL,
-	OPT_JSON,
-	OPT_STATE,
-	OPT_PROGRESS,
-	OPT_LAYOUT,
-};
-
-static const struct option long_opts[] = {
-	{ "profile", required_argument, NULL, 'p' },
-	{ "threads", required_argument, NULL, 't' },
-	{ "writers", required_argument, NULL, OPT_WRITERS },
-	{ "mmappers", required_argument, NULL, OPT_MMAPPERS },
-	{ "direct", no_argument, NULL, 'd' },
-	{ "size", required_argument, NULL, 's' },
-	{ "block", required_argument, NULL, 'b' },
-	{ "duration", required_argument, NULL, 'T' },
-	{ "sync-every", required_argument, NULL, OPT_SYNC_EVERY },
-	{ "write-sync", required_argument, NULL, OPT_WRITE_SYNC },
-	{ "msync", required_argument, NULL, OPT_MSYNC },
-	{ "engine", required_argument, NULL, 'e' },
-	{ "iodepth", required_argument, NULL, OPT_IODEPTH },
-	{ "f-mode", required_argument, NULL, OPT_F_MODE },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "sector-size", required_argument, NULL, OPT_SECTOR_SIZE },
-	{ "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
-	{ "sysrq", no_argument, NULL, OPT_SYSRQ },
-	{ "no-prefill", no_argument, NULL, OPT_NO_PREFILL },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "layout", required_argument, NULL, OPT_LAYOUT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void set_defaults(struct wac_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -156,158 +87,57 @@ static void set_defaults(struct wac_config *cfg)
 	cfg->progress = -1;
 }
 
-static int bad(const char *opt, const char *val, const char *expect)
+/* getopt_long's short string and long table, from the option table;
+ * a long option's val is 256 + its index. */
+static void getopt_tables(char *shorts, struct option *longs)
 {
-	wac_err("invalid %s '%s': expected %s (see wac --help)", opt, val,
-		expect);
-	return -EINVAL;
+	char *p = shorts;
+
+	*p++ = ':';
+	for (size_t i = 0; i < wac_noptions; i++) {
+		const struct wac_option *o = &wac_options[i];
+		bool has_arg = o->metavar != NULL;
+
+		longs[i] = (struct option){ o->name, has_arg ? required_argument
+							     : no_argument,
+					    NULL, 256 + (int)i };
+		if (o->short_name) {
+			*p++ = o->short_name;
+			if (has_arg)
+				*p++ = ':';
+		}
+	}
+	*p = '\0';
+	longs[wac_noptions] = (struct option){ 0 };
 }
 
-/* Handles one option; returns 0, 1 (help/version printed) or -EINVAL. */
-static int handle_opt(int c, const char *arg, struct wac_config *cfg)
+static const struct wac_option *option_of(int c)
 {
-	static const char *const wsync[] = { "sfr-wait", "sfr-write", "fsync",
-					     "fdatasync", "none" };
-	static const char *const msyncs[] = { "sync", "async", "none" };
-	static const char *const fmodes[] = { "scribble", "legacy" };
-	static const char *const layouts[] = { "auto", "interleave",
-					       "segregate" };
-	uint64_t u64;
-	unsigned u;
-	int e;
-
-	switch (c) {
-	case 'p':
-		if (strlen(arg) != 1 || toupper((unsigned char)*arg) < 'A' ||
-		    toupper((unsigned char)*arg) > 'F')
-			return bad("--profile", arg, "one of A B C D E F");
-		cfg->profile = toupper((unsigned char)*arg);
-		return 0;
-	case 't':
-		if (parse_uint(arg, 1, 4096, &cfg->threads))
-			return bad("--threads", arg, "a count from 1 to 4096");
-		return 0;
-	case OPT_WRITERS:
-	case OPT_MMAPPERS:
-		if (parse_uint(arg, 0, 4096, &u))
-			return bad(c == OPT_WRITERS ? "--writers" : "--mmappers",
-				   arg, "a count from 0 to 4096");
-		*(c == OPT_WRITERS ? &cfg->writers : &cfg->mmappers) = u;
-		return 0;
-	case 'd':
-		cfg->direct = true;
-		return 0;
-	case 's':
-		if (parse_size(arg, &cfg->size))
-			return bad("--size", arg, "a size such as 64k, 64m, 1g");
-		return 0;
-	case 'b':
-		if (parse_size(arg, &u64) || u64 > (1u << 24))
-			return bad("--block", arg, "a size such as 512 or 4k");
-		cfg->block = u64;
-		return 0;
-	case 'T':
-		if (parse_duration(arg, &cfg->duration_s))
-			return bad("--duration", arg, "a time such as 30, 30s, 5m");
-		return 0;
-	case OPT_SYNC_EVERY:
-		if (parse_uint(arg, 1, 1u << 30, &cfg->sync_every))
-			return bad("--sync-every", arg, "a count >= 1");
-		return 0;
-	case OPT_WRITE_SYNC:
-		e = parse_enum(arg, wsync, 5);
-		if (e < 0)
-			return bad("--write-sync", arg,
-				   "sfr-wait, sfr-write, fsync, fdatasync or none");
-		cfg->write_sync = e;
-		return 0;
-	case OPT_MSYNC:
-		e = parse_enum(arg, msyncs, 3);
-		if (e < 0)
-			return bad("--msync", arg, "sync, async or none");
-		cfg->msync = e;
-		return 0;
-	case 'e':
-		cfg->engine = arg;
-		return 0;
-	case OPT_IODEPTH:
-		if (parse_uint(arg, 1, 1024, &cfg->iodepth))
-			return bad("--iodepth", arg, "a depth from 1 to 1024");
-		return 0;
-	case OPT_F_MODE:
-		e = parse_enum(arg, fmodes, 2);
-		if (e < 0)
-			return bad("--f-mode", arg, "scribble or legacy");
-		cfg->f_mode = e;
-		return 0;
-	case OPT_LAYOUT:
-		e = parse_enum(arg, layouts, 3);
-		if (e < 0)
-			return bad("--layout", arg, "auto, interleave or segregate");
-		cfg->layout = e;
-		return 0;
-	case OPT_SEED: {
-		char *end;
-
-		/* decimal digits only: strtoull would take "-1" and "010" */
-		errno = 0;
-		cfg->seed = strtoull(arg, &end, 10);
-		if (errno || *end || !*arg || strspn(arg, "0123456789") != strlen(arg))
-			return bad("--seed", arg, "a decimal number 0..18446744073709551615");
-		return 0;
-	}
-	case OPT_SECTOR_SIZE:
-		if (parse_uint(arg, 512, 65536, &u) || (u & (u - 1)))
-			return bad("--sector-size", arg,
-				   "a power of two from 512 to 65536");
-		cfg->sector_size = u;
-		return 0;
-	case OPT_HANG_TIMEOUT:
-		if (parse_duration(arg, &cfg->hang_timeout_s))
-			return bad("--hang-timeout", arg, "a time such as 120s");
-		return 0;
-	case OPT_SYSRQ:
-		cfg->sysrq = true;
-		return 0;
-	case OPT_NO_PREFILL:
-		cfg->prefill = false;
-		return 0;
-	case OPT_JSON:
-		cfg->json_path = arg;
-		return 0;
-	case OPT_STATE:
-		cfg->state_path = arg;
-		return 0;
-	case 'q':
-		cfg->progress = 0;
-		return 0;
-	case OPT_PROGRESS:
-		cfg->progress = 1;
-		return 0;
-	case 'h':
-		print_usage(stdout);
-		return 1;
-	case 'V':
-		printf("wac %s\n", WAC_VERSION);
-		return 1;
-	default:
-		wac_err("unknown option (see wac --help)");
-		return -EINVAL;
-	}
+	if (c >= 256)
+		return &wac_options[c - 256];
+	for (size_t i = 0; i < wac_noptions; i++)
+		if (wac_options[i].short_name == c)
+			return &wac_options[i];
+	return NULL;
 }
 
 int apply_profile(struct wac_config *cfg)
 {
-	bool half = cfg->profile == 'C' || cfg->profile == 'D' ||
-		    (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE);
+	const struct wac_profile *p = profile_find(cfg->profile);
+	enum profile_split split = p->split;
 
+	/* F in --f-mode legacy is B on an O_DIRECT fd */
+	if (p->scribble && !profile_scribbles(cfg))
+		split = SPLIT_MMAPPERS;
 	if (!cfg->writers && !cfg->mmappers) {
-		if (cfg->profile == 'A' || cfg->profile == 'E') {
+		switch (split) {
+		case SPLIT_WRITERS:
 			cfg->writers = cfg->threads;
-		} else if (cfg->profile == 'B' || cfg->profile == 'F') {
+			break;
+		case SPLIT_MMAPPERS:
 			cfg->mmappers = cfg->threads;
-		}
-		if (half) {
+			break;
+		case SPLIT_HALF:
 			if (cfg->threads < 2) {
 				wac_err("profile %c needs at least 2 threads",
 					cfg->profile);
@@ -315,17 +145,17 @@ int apply_profile(struct wac_config *cfg)
 			}
 			cfg->writers = cfg->threads / 2;
 			cfg->mmappers = cfg->threads - cfg->writers;
+			break;
 		}
 	}
-	if (strchr("DEF", cfg->profile))
+	if (p->direct)
 		cfg->direct = true;
 	cfg->threads = cfg->writers + cfg->mmappers;
 	if (!cfg->threads) {
 		wac_err("no threads: give --writers and/or --mmappers > 0");
 		return -EINVAL;
 	}
-	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE &&
-	    (!cfg->writers || !cfg->mmappers)) {
+	if (profile_scribbles(cfg) && (!cfg->writers || !cfg->mmappers)) {
 		wac_err("profile F (scribble) needs both O_DIRECT writers and scribblers");
 		return -EINVAL;
 	}
@@ -334,6 +164,9 @@ int apply_profile(struct wac_config *cfg)
 
 int parse_options(int argc, char **argv, struct wac_config *cfg)
 {
+	static struct option longs[64];
+	static char shorts[64];
+	const struct wac_option *o;
 	int c, ret;
 
 	set_defaults(cfg);
@@ -342,16 +175,17 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 		argv++;
 		argc--;
 	}
+	getopt_tables(shorts, longs);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:t:ds:b:T:e:qhV", long_opts,
-				NULL)) != -1) {
-		if (c == '?' || c == ':') {
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		o = option_of(c);
+		if (c == '?' || c == ':' || !o) {
 			wac_err("%s option '%s' (see wac --help)",
 				c == ':' ? "missing value for" : "unknown",
 				argv[optind - 1]);
 			return -EINVAL;
 		}
-		ret = handle_opt(c, optarg, cfg);
+		ret = option_apply(o, optarg, cfg);
 		if (ret)
 			return ret;
 	}

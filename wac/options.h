@@ -22,5 +22,11 @@ int parse_options(int argc, char **argv, struct wac_config *cfg);
 int apply_profile(struct wac_config *cfg);
 
 void print_usage(FILE *out);
+void print_man(FILE *out);
+
+/* wac --man (the man page) and wac --help-options=markdown (README's
+ * options table): hidden, for the build. */
+int man_main(int argc, char **argv);
+int options_markdown_main(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "judge.h"
+#include "option_table.h"
 #include "run.h"
 
 static void write_kernel(struct json *j)
@@ -34,34 +35,13 @@ static void write_kernel(struct json *j)
 static void write_config(struct json *j, const struct wac_run *run)
 {
 	const struct wac_config *cfg = run->cfg;
-	char profile[2] = { cfg->profile, 0 };
 
 	json_obj_begin(j, "config");
 	json_str(j, "mode", cfg->verify_only ? "verify" : "run");
-	json_str(j, "profile", profile);
-	json_u64(j, "threads", cfg->threads);
-	json_u64(j, "writers", cfg->writers);
-	json_u64(j, "mmappers", cfg->mmappers);
-	json_bool(j, "direct", cfg->direct);
-	json_u64(j, "size", cfg->size);
-	json_u64(j, "block", cfg->block);
-	json_u64(j, "sector_size", cfg->sector_size);
-	json_double(j, "duration_s", cfg->duration_s);
-	json_u64(j, "sync_every", cfg->sync_every);
-	json_str(j, "write_sync", write_sync_name(cfg->write_sync));
-	json_str(j, "msync", msync_name(cfg->msync));
-	json_str(j, "engine", cfg->engine);
-	json_u64(j, "iodepth", cfg->iodepth);
-	json_str(j, "f_mode", cfg->f_mode == FMODE_SCRIBBLE ? "scribble"
-							     : "legacy");
+	options_write_config(j, cfg);
+	/* the layout this run resolved ("auto" picks one) */
 	json_str(j, "layout", layout_name(run->layout > 0 ? run->layout
 							   : cfg->layout));
-	char seed[24];
-
-	/* a string: JSON tools that read numbers as doubles keep it exact */
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)cfg->seed);
-	json_str(j, "seed", seed);
-	json_double(j, "hang_timeout_s", cfg->hang_timeout_s);
 	json_str(j, "target", cfg->target);
 	json_obj_end(j);
 }

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "profile.h"
 #include "run.h"
 
 #define PREFILL_CHUNK (1u << 20)
@@ -76,7 +77,7 @@ static int resolve_geometry(struct wac_run *run)
 
 static unsigned owner_count(const struct wac_config *cfg)
 {
-	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE)
+	if (profile_scribbles(cfg))
 		return cfg->writers;
 	return cfg->threads;
 }
@@ -91,7 +92,7 @@ static enum wac_kind thread_kind(const struct wac_config *cfg, unsigned i,
 	unsigned T = cfg->threads, M = cfg->mmappers;
 
 	*is_writer = (uint64_t)(i + 1) * M / T == (uint64_t)i * M / T;
-	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE)
+	if (profile_scribbles(cfg))
 		return *is_writer ? KIND_DIRECT : KIND_SCRIBBLE;
 	if (!*is_writer)
 		return KIND_MMAP;
@@ -351,8 +352,7 @@ int run_setup(struct wac_run *run)
 		return setup_fail(run, ret, "out of memory for the oracle");
 	if (cfg->prefill && (ret = prefill(run)))
 		return ret;
-	if (cfg->profile == 'F' && cfg->f_mode == FMODE_SCRIBBLE &&
-	    (ret = setup_fsrc(run)))
+	if (profile_scribbles(cfg) && (ret = setup_fsrc(run)))
 		return ret;
 	return setup_threads(run);
 }
