@@ -2,6 +2,7 @@
 # suite and ends with "N passed, N failed, N skipped".
 #   make check SUITES="unit host"     only some suites
 SUITES ?=
+PREFIX ?= /usr/local
 
 all: wac
 
@@ -22,6 +23,17 @@ check: all
 bench: all
 	$(MAKE) -C bench
 
+# wac and its man page on PATH/MANPATH; the suite (harness, scenarios,
+# results, plots) under PREFIX/share/wac-suite, where its scripts find
+# each other as in a checkout.
+install: all
+	install -D -m 755 wac/wac $(DESTDIR)$(PREFIX)/bin/wac
+	install -D -m 644 wac/wac.1 $(DESTDIR)$(PREFIX)/share/man/man1/wac.1
+	install -d $(DESTDIR)$(PREFIX)/share/wac-suite/wac
+	tar -cf - --exclude=results/runs --exclude=results/db --exclude='__pycache__' \
+		harness scenarios results plots docs | tar -xf - -C $(DESTDIR)$(PREFIX)/share/wac-suite
+	install -m 755 wac/wac wac/wac-static $(DESTDIR)$(PREFIX)/share/wac-suite/wac/
+
 format:
 	clang-format -i wac/*.c wac/*.h wac/tests/*.c
 
@@ -29,4 +41,4 @@ clean:
 	$(MAKE) -C wac clean
 	rm -rf build
 
-.PHONY: all deps wac run check bench format clean
+.PHONY: all deps wac run check bench install format clean

@@ -96,10 +96,11 @@ static void put_lines(FILE *out, const char *text, int indent, bool first_done)
 
 	for (;;) {
 		nl = strchr(text, '\n');
-		if (!first_done)
+		if (!first_done && nl != text && *text)
 			fprintf(out, "%*s", indent, "");
 		first_done = false;
-		fprintf(out, "%.*s\n", nl ? (int)(nl - text) : (int)strlen(text), text);
+		fprintf(out, "%.*s\n", nl ? (int)(nl - text) : (int)strlen(text),
+			text);
 		if (!nl)
 			return;
 		text = nl + 1;
@@ -118,6 +119,32 @@ static void option_label(char *buf, size_t len, const struct wac_option *o)
 		 o->metavar ? o->metavar : "");
 }
 
+/* TEXT's words, newlines as spaces, filled to 78 columns from column
+ * INDENT (the cursor already stands there). */
+static void put_filled(FILE *out, const char *text, int indent)
+{
+	int col = indent;
+	size_t n;
+
+	while (*text) {
+		text += strspn(text, " \n");
+		n = strcspn(text, " \n");
+		if (!n)
+			break;
+		if (col > indent && col + 1 + (int)n > 78) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)n, text);
+		col += n;
+		text += n;
+	}
+	fputc('\n', out);
+}
+
 void options_print_text(FILE *out)
 {
 	char label[64], help[512];
@@ -129,8 +156,11 @@ void options_print_text(FILE *out)
 		snprintf(help, sizeof(help), "%s%s%s%s", o->help,
 			 o->def ? " (default " : "", o->def ? o->def : "",
 			 o->def ? ")" : "");
-		fprintf(out, "    %-22s ", label);
-		put_lines(out, help, 27, true);
+		if (strlen(label) > 22)
+			fprintf(out, "    %s\n%27s", label, "");
+		else
+			fprintf(out, "    %-22s ", label);
+		put_filled(out, help, 27);
 	}
 }
 
@@ -208,12 +238,18 @@ static void table_lines(FILE *out, enum section_body body, int indent)
 		fprintf(out, "%*s%s (the O_DIRECT writers' I/O engines)\n",
 			indent, "", engine_names());
 		break;
-	case BODY_CHANNELS:
+	case BODY_CHANNELS: {
+		char list[1024] = "";
+		size_t len = 0;
+
 		n = channels_known(names, 64);
-		fprintf(out, "%*s", indent, "");
 		for (unsigned i = 0; i < n; i++)
-			fprintf(out, "%s%s", names[i], i + 1 < n ? ", " : "\n");
+			len += snprintf(list + len, sizeof(list) - len, "%s%s",
+					names[i], i + 1 < n ? ", " : "");
+		fprintf(out, "%*s", indent, "");
+		put_filled(out, list, indent);
 		break;
+	}
 	default:
 		break;
 	}
