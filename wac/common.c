@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "option_table.h"
 #include "wac.h"
 
 #include <stdarg.h>
@@ -37,17 +38,15 @@ const char *kind_name(enum wac_kind kind)
 	return kind < KIND__COUNT ? kind_names[kind] : "?";
 }
 
+/* The names are the option table's value names. */
 const char *write_sync_name(enum write_sync m)
 {
-	static const char *const names[] = { "sfr-wait", "sfr-write", "fsync",
-					     "fdatasync", "none" };
-	return names[m];
+	return write_sync_names[m];
 }
 
 const char *msync_name(enum msync_mode m)
 {
-	static const char *const names[] = { "sync", "async", "none" };
-	return names[m];
+	return msync_names[m];
 }
 
 uint64_t now_ns(void)

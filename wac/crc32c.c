@@ -123,7 +123,8 @@ static void build_shift_tables(void)
 
 static inline uint32_t shift_by_stream(uint32_t crc)
 {
-	return shift_stream[0][crc & 0xff] ^ shift_stream[1][(crc >> 8) & 0xff] ^
+	return shift_stream[0][crc & 0xff] ^
+	       shift_stream[1][(crc >> 8) & 0xff] ^
 	       shift_stream[2][(crc >> 16) & 0xff] ^ shift_stream[3][crc >> 24];
 }
 

@@ -27,8 +27,10 @@ const char *engine_names(void)
 	static char names[64];
 
 	if (!names[0])
-		for (unsigned i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names),
-				 "%s%s", i ? ", " : "", engines[i]->name);
+		for (unsigned i = 0; i < sizeof(engines) / sizeof(engines[0]);
+		     i++)
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", engines[i]->name);
 	return names;
 }

@@ -83,8 +83,8 @@ static int uring_commit(struct wac_engine *e)
 	return uring_submit(e->priv);
 }
 
-static int uring_reap(struct wac_engine *e, unsigned min,
-		      struct wac_io **done, unsigned max)
+static int uring_reap(struct wac_engine *e, unsigned min, struct wac_io **done,
+		      unsigned max)
 {
 	struct uring_priv *p = e->priv;
 	struct io_uring_cqe *cqe;

@@ -72,8 +72,8 @@ static int libaio_commit(struct wac_engine *e)
 	unsigned done = 0;
 
 	while (done < p->nqueued) {
-		int ret = io_submit(p->ctx, p->nqueued - done,
-				   p->queued + done);
+		int ret =
+			io_submit(p->ctx, p->nqueued - done, p->queued + done);
 
 		if (ret == -EAGAIN || ret == -EINTR)
 			continue;
@@ -85,8 +85,8 @@ static int libaio_commit(struct wac_engine *e)
 	return 0;
 }
 
-static int libaio_reap(struct wac_engine *e, unsigned min,
-		       struct wac_io **done, unsigned max)
+static int libaio_reap(struct wac_engine *e, unsigned min, struct wac_io **done,
+		       unsigned max)
 {
 	struct libaio_priv *p = e->priv;
 	int n;

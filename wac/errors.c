@@ -18,17 +18,17 @@ void errors_init(struct syscall_errors *e)
  * as EIO/ENOSPC (vfs_fsync_range), so those count as documented too:
  * they are findings on the syscall channel, not contract breaches.
  */
-static const int write_errnos[] = { EAGAIN, EBADF, EDQUOT, EFAULT, EFBIG,
-				    EINTR, EINVAL, EIO, ENOSPC, EPERM,
-				    EPIPE, ENXIO, EOVERFLOW, 0 };
-static const int msync_errnos[] = { EBUSY, EINVAL, ENOMEM, EIO, ENOSPC,
-				    EDQUOT, 0 };
-static const int sfr_errnos[] = { EBADF, EINVAL, EIO, ENOMEM, ENOSPC,
-				  ESPIPE, EDQUOT, 0 };
-static const int fsync_errnos[] = { EBADF, EINTR, EIO, EROFS, EINVAL,
-				    ENOSPC, EDQUOT, 0 };
-static const int read_errnos[] = { EAGAIN, EBADF, EFAULT, EINTR, EINVAL,
-				   EIO, EISDIR, 0 };
+static const int write_errnos[] = {EAGAIN, EBADF,  EDQUOT,    EFAULT, EFBIG,
+				   EINTR,  EINVAL, EIO,	      ENOSPC, EPERM,
+				   EPIPE,  ENXIO,  EOVERFLOW, 0};
+static const int msync_errnos[] = {EBUSY,  EINVAL, ENOMEM, EIO,
+				   ENOSPC, EDQUOT, 0};
+static const int sfr_errnos[] = {EBADF,	 EINVAL, EIO,	 ENOMEM,
+				 ENOSPC, ESPIPE, EDQUOT, 0};
+static const int fsync_errnos[] = {EBADF,  EINTR,  EIO,	   EROFS,
+				   EINVAL, ENOSPC, EDQUOT, 0};
+static const int read_errnos[] = {EAGAIN, EBADF, EFAULT, EINTR,
+				  EINVAL, EIO,	 EISDIR, 0};
 
 static const int *errnos_of(enum wac_op op)
 {
@@ -80,8 +80,7 @@ static void add_contract_locked(struct syscall_errors *e, enum wac_op op,
 	e->contract_total++;
 	if (e->ncontract < FIRST_MAX)
 		e->contract[e->ncontract++] = (struct contract_breach){
-			.op = op, .returned = ret, .err = err, .why = why
-		};
+			.op = op, .returned = ret, .err = err, .why = why};
 }
 
 void note_syscall_error(struct syscall_errors *e, enum wac_op op, int err,
@@ -92,9 +91,11 @@ void note_syscall_error(struct syscall_errors *e, enum wac_op op, int err,
 	e->by_errno[err > 0 && err < ERRNO_MAX ? err : 0]++;
 	e->by_op[op]++;
 	if (e->nfirst < FIRST_MAX)
-		e->first[e->nfirst++] = (struct syscall_error){
-			.op = op, .err = err, .thread = thread, .offset = offset
-		};
+		e->first[e->nfirst++] =
+			(struct syscall_error){.op = op,
+					       .err = err,
+					       .thread = thread,
+					       .offset = offset};
 	if (!errno_documented(op, err))
 		add_contract_locked(e, op, -1, err,
 				    "errno not listed by the man page");

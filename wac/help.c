@@ -29,63 +29,78 @@ static const struct {
 	enum section_body body;
 	const char *text;
 } manual[] = {
-	{ "NAME", BODY_TEXT,
-	  "wac - write-after-checksum stress and integrity checker for stable pages" },
-	{ "SYNOPSIS", BODY_PRE,
-	  "wac [OPTIONS] TARGET\n"
-	  "wac verify --state FILE [--json FILE] TARGET\n"
-	  "wac kmsg-classify [--json] < LOG\n"
-	  "wac channels" },
-	{ "DESCRIPTION", BODY_TEXT,
-	  "Many threads keep rewriting the sectors of TARGET (a file, created and\n"
-	  "extended as needed, or a block device) while the page cache writes them\n"
-	  "back, the way applications change pages that a checksumming device\n"
-	  "(T10 DIF/DIX, iSCSI digests, RAID, btrfs) is reading. Every sector\n"
-	  "written is a self-describing record (magic, run id, sector, generation,\n"
-	  "writer, CRC32C). Each sector has one owning thread; owners interleave\n"
-	  "so that several threads share every 4 KiB page.\n"
-	  "\n"
-	  "At the end the threads stop, everything is synced, and a verify pass\n"
-	  "reads every sector back with O_DIRECT and classifies it: ok,\n"
-	  "unwritten, stale, raced, collision (harmless), or torn, misdirected,\n"
-	  "foreign, future, lost (failures). A sector older than a generation\n"
-	  "that a successful sync had promised is LOST: silent data loss.\n"
-	  "\n"
-	  "Findings come from four channels in one result: syscall errors (and\n"
-	  "answers outside a syscall's contract), the kernel log (/dev/kmsg:\n"
-	  "guard/ref/app tag errors, I/O errors, filesystem checksum errors, hung\n"
-	  "tasks, BUG/WARNING), the verify pass, and a watchdog that reports any\n"
-	  "operation in flight for longer than the hang timeout, with the\n"
-	  "thread's kernel stack." },
-	{ "PROFILES (-p), after the 2011 wac", BODY_PROFILES, NULL },
-	{ "OPTIONS", BODY_OPTIONS, NULL },
-	{ "ENGINES (-e)", BODY_ENGINES, NULL },
-	{ "VERIFY", BODY_TEXT,
-	  "wac verify --state FILE TARGET reads TARGET against a saved oracle, for\n"
-	  "instance after a remount, a dm-flakey table change or a power cut, and\n"
-	  "reports the same classes. Exit status: 0 every sector as promised,\n"
-	  "1 a failing class (torn, lost ...), 2 usage or setup error (a missing\n"
-	  "state file or target)." },
-	{ "KERNEL LOG", BODY_TEXT,
-	  "wac kmsg-classify [--json] < LOG classifies any kernel log (a serial\n"
-	  "console, dmesg output, /dev/kmsg records) with the same table wac's\n"
-	  "own kernel-log reader uses, and prints the count per class, the\n"
-	  "channel each class fires and its first lines. wac channels lists every\n"
-	  "channel name a result can carry in \"channels\":" },
-	{ "CHANNELS", BODY_CHANNELS, NULL },
-	{ "EXIT STATUS", BODY_PRE,
-	  "0  pass\n"
-	  "1  integrity failure (any failing verify class, syscall error,\n"
-	  "   contract breach or kernel-log integrity message)\n"
-	  "2  usage or setup error\n"
-	  "3  hang (watchdog fired)" },
-	{ "EXAMPLES", BODY_PRE,
-	  "wac -p C -t 64 -s 64k -T 30s --json run.json /mnt/pi/wac.dat\n"
-	  "wac -p A --write-sync sfr-write -s 64m /mnt/loop/file\n"
-	  "wac -p E -s 16m --state s.bin /dev/sdb && wac verify --state s.bin /dev/sdb\n"
-	  "wac kmsg-classify --json < serial.log" },
-	{ "SEE ALSO", BODY_TEXT,
-	  "README.md, docs/result-schema.md (the JSON document), fio(1)" },
+	{"NAME", BODY_TEXT,
+	 "wac - write-after-checksum stress and integrity checker for stable "
+	 "pages"},
+	{"SYNOPSIS", BODY_PRE,
+	 "wac [OPTIONS] TARGET\n"
+	 "wac verify --state FILE [--json FILE] TARGET\n"
+	 "wac kmsg-classify [--json] < LOG\n"
+	 "wac channels"},
+	{"DESCRIPTION", BODY_TEXT,
+	 "Many threads keep rewriting the sectors of TARGET (a file, created "
+	 "and\n"
+	 "extended as needed, or a block device) while the page cache writes "
+	 "them\n"
+	 "back, the way applications change pages that a checksumming device\n"
+	 "(T10 DIF/DIX, iSCSI digests, RAID, btrfs) is reading. Every sector\n"
+	 "written is a self-describing record (magic, run id, sector, "
+	 "generation,\n"
+	 "writer, CRC32C). Each sector has one owning thread; owners "
+	 "interleave\n"
+	 "so that several threads share every 4 KiB page.\n"
+	 "\n"
+	 "At the end the threads stop, everything is synced, and a verify "
+	 "pass\n"
+	 "reads every sector back with O_DIRECT and classifies it: ok,\n"
+	 "unwritten, stale, raced, collision (harmless), or torn, "
+	 "misdirected,\n"
+	 "foreign, future, lost (failures). A sector older than a generation\n"
+	 "that a successful sync had promised is LOST: silent data loss.\n"
+	 "\n"
+	 "Findings come from four channels in one result: syscall errors (and\n"
+	 "answers outside a syscall's contract), the kernel log (/dev/kmsg:\n"
+	 "guard/ref/app tag errors, I/O errors, filesystem checksum errors, "
+	 "hung\n"
+	 "tasks, BUG/WARNING), the verify pass, and a watchdog that reports "
+	 "any\n"
+	 "operation in flight for longer than the hang timeout, with the\n"
+	 "thread's kernel stack."},
+	{"PROFILES (-p), after the 2011 wac", BODY_PROFILES, NULL},
+	{"OPTIONS", BODY_OPTIONS, NULL},
+	{"ENGINES (-e)", BODY_ENGINES, NULL},
+	{"VERIFY", BODY_TEXT,
+	 "wac verify --state FILE TARGET reads TARGET against a saved oracle, "
+	 "for\n"
+	 "instance after a remount, a dm-flakey table change or a power cut, "
+	 "and\n"
+	 "reports the same classes. Exit status: 0 every sector as promised,\n"
+	 "1 a failing class (torn, lost ...), 2 usage or setup error (a "
+	 "missing\n"
+	 "state file or target)."},
+	{"KERNEL LOG", BODY_TEXT,
+	 "wac kmsg-classify [--json] < LOG classifies any kernel log (a "
+	 "serial\n"
+	 "console, dmesg output, /dev/kmsg records) with the same table wac's\n"
+	 "own kernel-log reader uses, and prints the count per class, the\n"
+	 "channel each class fires and its first lines. wac channels lists "
+	 "every\n"
+	 "channel name a result can carry in \"channels\":"},
+	{"CHANNELS", BODY_CHANNELS, NULL},
+	{"EXIT STATUS", BODY_PRE,
+	 "0  pass\n"
+	 "1  integrity failure (any failing verify class, syscall error,\n"
+	 "   contract breach or kernel-log integrity message)\n"
+	 "2  usage or setup error\n"
+	 "3  hang (watchdog fired)"},
+	{"EXAMPLES", BODY_PRE,
+	 "wac -p C -t 64 -s 64k -T 30s --json run.json /mnt/pi/wac.dat\n"
+	 "wac -p A --write-sync sfr-write -s 64m /mnt/loop/file\n"
+	 "wac -p E -s 16m --state s.bin /dev/sdb && wac verify --state s.bin "
+	 "/dev/sdb\n"
+	 "wac kmsg-classify --json < serial.log"},
+	{"SEE ALSO", BODY_TEXT,
+	 "README.md, docs/result-schema.md (the JSON document), fio(1)"},
 };
 
 /* Print TEXT's lines, each after INDENT spaces (the first after none when
@@ -99,8 +114,8 @@ static void put_lines(FILE *out, const char *text, int indent, bool first_done)
 		if (!first_done && nl != text && *text)
 			fprintf(out, "%*s", indent, "");
 		first_done = false;
-		fprintf(out, "%.*s\n", nl ? (int)(nl - text) : (int)strlen(text),
-			text);
+		fprintf(out, "%.*s\n",
+			nl ? (int)(nl - text) : (int)strlen(text), text);
 		if (!nl)
 			return;
 		text = nl + 1;
@@ -280,7 +295,8 @@ static void roff_text(FILE *out, const char *text)
 			char line[512];
 
 			snprintf(line, sizeof(line), "%.*s",
-				 nl ? (int)(nl - text) : (int)strlen(text), text);
+				 nl ? (int)(nl - text) : (int)strlen(text),
+				 text);
 			put_joined(out, line, true);
 			fputc('\n', out);
 		}
@@ -292,7 +308,8 @@ static void roff_text(FILE *out, const char *text)
 
 void print_man(FILE *out)
 {
-	fprintf(out, ".TH WAC 1 \"\" \"wac %s\" \"User Commands\"\n", WAC_VERSION);
+	fprintf(out, ".TH WAC 1 \"\" \"wac %s\" \"User Commands\"\n",
+		WAC_VERSION);
 	for (size_t i = 0; i < sizeof(manual) / sizeof(*manual); i++) {
 		fputs(".SH ", out);
 		put_joined(out, manual[i].title, true);

@@ -27,8 +27,7 @@ static void add_reason(char reasons[][160], unsigned *n, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void judge_verify(struct wac_run *run, char reasons[][160],
-			 unsigned *n)
+static void judge_verify(struct wac_run *run, char reasons[][160], unsigned *n)
 {
 	const struct verify_result *v = &run->verify;
 
@@ -57,16 +56,17 @@ static void judge_syscalls(struct wac_run *run, char reasons[][160],
 		for (unsigned i = 0; i < e->nfirst; i++) {
 			if (e->first[i].op != (enum wac_op)op)
 				continue;
-			add_reason(reasons, n, "%llu %s error%s (first: %s)",
-				   (unsigned long long)e->by_op[op],
-				   op_name(op), e->by_op[op] == 1 ? "" : "s",
-				   errno_name(e->first[i].err, buf,
-					      sizeof(buf)));
+			add_reason(
+				reasons, n, "%llu %s error%s (first: %s)",
+				(unsigned long long)e->by_op[op], op_name(op),
+				e->by_op[op] == 1 ? "" : "s",
+				errno_name(e->first[i].err, buf, sizeof(buf)));
 			break;
 		}
 	}
 	if (e->contract_total)
-		add_reason(reasons, n, "%llu answer%s outside the syscall contract",
+		add_reason(reasons, n,
+			   "%llu answer%s outside the syscall contract",
 			   (unsigned long long)e->contract_total,
 			   e->contract_total == 1 ? "" : "s");
 }
@@ -124,8 +124,8 @@ void channels_write(struct json *j, const char **names, unsigned n)
 }
 
 /* Channels not from the kernel-log table. */
-static const char *const run_channels[] = { "syscall", "contract", "hang",
-					    "verify:unreadable" };
+static const char *const run_channels[] = {"syscall", "contract", "hang",
+					   "verify:unreadable"};
 
 static bool syscall_fired(const struct wac_run *run)
 {
@@ -182,7 +182,8 @@ unsigned channels_known(const char **out, unsigned max)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < sizeof(run_channels) / sizeof(*run_channels); i++)
+	for (size_t i = 0; i < sizeof(run_channels) / sizeof(*run_channels);
+	     i++)
 		n = add_channel(out, n, max, run_channels[i]);
 	for (int c = 0; c < KM__COUNT; c++)
 		n = add_channel(out, n, max, kmsg_class_channel(c));

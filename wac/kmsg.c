@@ -18,7 +18,7 @@ struct pattern {
 
 static const struct pattern patterns[] = {
 #define KMSG_CLASS(id, name, channel, fails)
-#define KMSG_MATCH(id, needle, exact_case) { KM_##id, needle, exact_case },
+#define KMSG_MATCH(id, needle, exact_case) {KM_##id, needle, exact_case},
 #include "kmsg_classes.def"
 #undef KMSG_CLASS
 #undef KMSG_MATCH
@@ -29,7 +29,7 @@ static const struct {
 	const char *channel;
 	bool fails;
 } classes[KM__COUNT] = {
-#define KMSG_CLASS(id, name, channel, fails) [KM_##id] = { name, channel, fails },
+#define KMSG_CLASS(id, name, channel, fails) [KM_##id] = {name, channel, fails},
 #define KMSG_MATCH(id, needle, exact_case)
 #include "kmsg_classes.def"
 #undef KMSG_CLASS
@@ -79,7 +79,8 @@ int kmsg_classify(const char *msg)
 	size_t i;
 
 	for (i = 0; msg[i] && i < sizeof(low) - 1; i++)
-		low[i] = (msg[i] >= 'A' && msg[i] <= 'Z') ? msg[i] + 32 : msg[i];
+		low[i] =
+			(msg[i] >= 'A' && msg[i] <= 'Z') ? msg[i] + 32 : msg[i];
 	low[i] = '\0';
 	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
 		if (strstr(patterns[i].exact_case ? msg : low,
@@ -139,7 +140,7 @@ static void drain(struct kmsg_monitor *m)
 static void *reader(void *arg)
 {
 	struct kmsg_monitor *m = arg;
-	struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = m->fd, .events = POLLIN};
 
 	while (!atomic_load(&m->stop)) {
 		poll(&pfd, 1, 100);

@@ -27,7 +27,8 @@ static const char kmsg_usage[] =
 	"usage: wac kmsg-classify [--json] < LOG\n"
 	"Classifies every line of a kernel log (console, dmesg or /dev/kmsg\n"
 	"format) with wac's kernel-log table; prints the count per class, the\n"
-	"channel each class fires and its first lines.  Exit 0, 2 on bad usage.\n";
+	"channel each class fires and its first lines.  Exit 0, 2 on bad "
+	"usage.\n";
 
 static void take_line(struct log_classes *lc, char *line)
 {
@@ -100,11 +101,14 @@ int kmsg_classify_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			as_json = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
 			fputs(kmsg_usage, stdout);
 			return WAC_EXIT_PASS;
 		} else {
-			fprintf(stderr, "wac kmsg-classify: unknown argument %s (see --help)\n",
+			fprintf(stderr,
+				"wac kmsg-classify: unknown argument %s (see "
+				"--help)\n",
 				argv[i]);
 			return WAC_EXIT_USAGE;
 		}
@@ -124,12 +128,16 @@ int channels_main(int argc, char **argv)
 	const char *names[64];
 	unsigned n;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("usage: wac channels\nPrints every channel name wac can report, one per line.");
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		puts("usage: wac channels\nPrints every channel name wac can "
+		     "report, one per line.");
 		return WAC_EXIT_PASS;
 	}
 	if (argc > 1) {
-		fprintf(stderr, "wac channels: unknown argument %s (see --help)\n", argv[1]);
+		fprintf(stderr,
+			"wac channels: unknown argument %s (see --help)\n",
+			argv[1]);
 		return WAC_EXIT_USAGE;
 	}
 	n = channels_known(names, 64);

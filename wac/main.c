@@ -13,10 +13,10 @@ static const struct {
 	const char *name;
 	int (*main)(int argc, char **argv);
 } subcommands[] = {
-	{ "kmsg-classify", kmsg_classify_main },
-	{ "channels", channels_main },
-	{ "--man", man_main },
-	{ "--help-options=markdown", options_markdown_main },
+	{"kmsg-classify", kmsg_classify_main},
+	{"channels", channels_main},
+	{"--man", man_main},
+	{"--help-options=markdown", options_markdown_main},
 };
 
 int main(int argc, char **argv)
@@ -24,7 +24,8 @@ int main(int argc, char **argv)
 	static struct wac_config cfg;
 	int ret;
 
-	for (size_t i = 0; argc > 1 && i < sizeof(subcommands) / sizeof(*subcommands); i++)
+	for (size_t i = 0;
+	     argc > 1 && i < sizeof(subcommands) / sizeof(*subcommands); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].main(argc - 1, argv + 1);
 	ret = parse_options(argc, argv, &cfg);

@@ -17,93 +17,95 @@
 #include "options.h"
 #include "profile.h"
 
-const char *const write_sync_names[] = { "sfr-wait", "sfr-write", "fsync",
-					 "fdatasync", "none", NULL };
-const char *const msync_names[] = { "sync", "async", "none", NULL };
-const char *const f_mode_names[] = { "scribble", "legacy", NULL };
-const char *const layout_names[] = { "auto", "interleave", "segregate", NULL };
+const char *const write_sync_names[] = {"sfr-wait",  "sfr-write", "fsync",
+					"fdatasync", "none",	  NULL};
+const char *const msync_names[] = {"sync", "async", "none", NULL};
+const char *const f_mode_names[] = {"scribble", "legacy", NULL};
+const char *const layout_names[] = {"auto", "interleave", "segregate", NULL};
 
-#define F(field) offsetof(struct wac_config, field), \
-	sizeof(((struct wac_config *)0)->field)
+#define F(field)                            \
+	offsetof(struct wac_config, field), \
+		sizeof(((struct wac_config *)0)->field)
 
 const struct wac_option wac_options[] = {
-	{ "profile", 'p', T_PROFILE, "A..F", F(profile), .def = "A",
-	  .help = "seed profile", .config_key = "profile" },
-	{ "threads", 't', T_COUNT, "N", F(threads), 1, 4096, .def = "64",
-	  .help = "total threads; C, D and F split them half writers,\nhalf mmap/scribblers",
-	  .config_key = "threads" },
-	{ "writers", 0, T_COUNT, "N", F(writers), 0, 4096,
-	  .help = "write() / O_DIRECT threads (overrides -t)",
-	  .config_key = "writers" },
-	{ "mmappers", 0, T_COUNT, "N", F(mmappers), 0, 4096,
-	  .help = "mmap threads, or scribblers in profile F",
-	  .config_key = "mmappers" },
-	{ "direct", 'd', T_SET_BOOL, NULL, F(direct), .value = true,
-	  .help = "O_DIRECT for the write threads (D, E, F set it)",
-	  .config_key = "direct" },
-	{ "size", 's', T_SIZE, "SIZE", F(size), 1, UINT64_MAX, .def = "64m",
-	  .help = "bytes of TARGET used: 64k, 64m, 1g", .config_key = "size" },
-	{ "block", 'b', T_SIZE, "SIZE", F(block), 1, 1u << 24,
-	  .def = "sector size",
-	  .help = "bytes per operation, a multiple of the sector size",
-	  .config_key = "block" },
-	{ "duration", 'T', T_TIME, "TIME", F(duration_s), .def = "30s",
-	  .help = "run time: 30, 30s, 500ms, 5m", .config_key = "duration_s" },
-	{ "sync-every", 0, T_COUNT, "N", F(sync_every), 1, 1u << 30, .def = "1",
-	  .help = "sync after every N writes or stores",
-	  .config_key = "sync_every" },
-	{ "write-sync", 0, T_NAME, "MODE", F(write_sync),
-	  .values = write_sync_names, .def = "sfr-wait",
-	  .help = "how write threads sync: sfr-wait (sync_file_range\n"
-		  "WAIT_BEFORE|WRITE|WAIT_AFTER), sfr-write (WRITE only:\n"
-		  "start writeback, wait for nothing), fsync, fdatasync, none",
-	  .config_key = "write_sync" },
-	{ "msync", 0, T_NAME, "MODE", F(msync), .values = msync_names,
-	  .def = "sync",
-	  .help = "how mmap threads sync: sync (MS_SYNC), async (MS_ASYNC),\n"
-		  "none.  Only modes that wait (sfr-wait, fsync, fdatasync,\n"
-		  "MS_SYNC) promise durability to the oracle",
-	  .config_key = "msync" },
-	{ "engine", 'e', T_STRING, "NAME", F(engine), .def = "psync",
-	  .help = "I/O engine of the O_DIRECT path (see ENGINES)",
-	  .config_key = "engine" },
-	{ "iodepth", 0, T_COUNT, "N", F(iodepth), 1, 1024, .def = "1",
-	  .help = "O_DIRECT writes in flight per thread",
-	  .config_key = "iodepth" },
-	{ "f-mode", 0, T_NAME, "MODE", F(f_mode), .values = f_mode_names,
-	  .def = "scribble", .help = "profile F: scribble or legacy",
-	  .config_key = "f_mode" },
+	{"profile", 'p', T_PROFILE, "A..F", F(profile), .def = "A",
+	 .help = "seed profile", .config_key = "profile"},
+	{"threads", 't', T_COUNT, "N", F(threads), 1, 4096, .def = "64",
+	 .help = "total threads; C, D and F split them half writers,\nhalf "
+		 "mmap/scribblers",
+	 .config_key = "threads"},
+	{"writers", 0, T_COUNT, "N", F(writers), 0, 4096,
+	 .help = "write() / O_DIRECT threads (overrides -t)",
+	 .config_key = "writers"},
+	{"mmappers", 0, T_COUNT, "N", F(mmappers), 0, 4096,
+	 .help = "mmap threads, or scribblers in profile F",
+	 .config_key = "mmappers"},
+	{"direct", 'd', T_SET_BOOL, NULL, F(direct), .value = true,
+	 .help = "O_DIRECT for the write threads (D, E, F set it)",
+	 .config_key = "direct"},
+	{"size", 's', T_SIZE, "SIZE", F(size), 1, UINT64_MAX, .def = "64m",
+	 .help = "bytes of TARGET used: 64k, 64m, 1g", .config_key = "size"},
+	{"block", 'b', T_SIZE, "SIZE", F(block), 1, 1u << 24,
+	 .def = "sector size",
+	 .help = "bytes per operation, a multiple of the sector size",
+	 .config_key = "block"},
+	{"duration", 'T', T_TIME, "TIME", F(duration_s), .def = "30s",
+	 .help = "run time: 30, 30s, 500ms, 5m", .config_key = "duration_s"},
+	{"sync-every", 0, T_COUNT, "N", F(sync_every), 1, 1u << 30, .def = "1",
+	 .help = "sync after every N writes or stores",
+	 .config_key = "sync_every"},
+	{"write-sync", 0, T_NAME, "MODE", F(write_sync),
+	 .values = write_sync_names, .def = "sfr-wait",
+	 .help = "how write threads sync: sfr-wait (sync_file_range\n"
+		 "WAIT_BEFORE|WRITE|WAIT_AFTER), sfr-write (WRITE only:\n"
+		 "start writeback, wait for nothing), fsync, fdatasync, none",
+	 .config_key = "write_sync"},
+	{"msync", 0, T_NAME, "MODE", F(msync), .values = msync_names,
+	 .def = "sync",
+	 .help = "how mmap threads sync: sync (MS_SYNC), async (MS_ASYNC),\n"
+		 "none.  Only modes that wait (sfr-wait, fsync, fdatasync,\n"
+		 "MS_SYNC) promise durability to the oracle",
+	 .config_key = "msync"},
+	{"engine", 'e', T_STRING, "NAME", F(engine), .def = "psync",
+	 .help = "I/O engine of the O_DIRECT path (see ENGINES)",
+	 .config_key = "engine"},
+	{"iodepth", 0, T_COUNT, "N", F(iodepth), 1, 1024, .def = "1",
+	 .help = "O_DIRECT writes in flight per thread",
+	 .config_key = "iodepth"},
+	{"f-mode", 0, T_NAME, "MODE", F(f_mode), .values = f_mode_names,
+	 .def = "scribble", .help = "profile F: scribble or legacy",
+	 .config_key = "f_mode"},
 	/* the config object shows the layout a run resolved, not the option */
-	{ "layout", 0, T_NAME, "MODE", F(layout), .values = layout_names,
-	  .def = "auto",
-	  .help = "who owns which sector: interleave (sector i to thread\n"
-		  "i mod N: threads share every page), segregate (pages\n"
-		  "alternate between O_DIRECT and page-cache owners), auto\n"
-		  "(segregate when both kinds write, else interleave)" },
-	{ "seed", 0, T_SEED, "N", F(seed), .def = "clock",
-	  .help = "random seed, decimal, 64 bits (recorded)",
-	  .config_key = "seed" },
-	{ "sector-size", 0, T_COUNT, "N", F(sector_size), 512, 65536, .pow2 = true,
-	  .def = "BLKSSZGET / 512",
-	  .help = "logical sector size of the records",
-	  .config_key = "sector_size" },
-	{ "hang-timeout", 0, T_TIME, "TIME", F(hang_timeout_s), .def = "120s",
-	  .help = "an op in flight longer than TIME is a hang",
-	  .config_key = "hang_timeout_s" },
-	{ "sysrq", 0, T_SET_BOOL, NULL, F(sysrq), .value = true,
-	  .help = "on a hang, also log blocked tasks with sysrq 'w'" },
-	{ "no-prefill", 0, T_SET_BOOL, NULL, F(prefill), .value = false,
-	  .help = "do not zero TARGET first" },
-	{ "json", 0, T_STRING, "FILE", F(json_path),
-	  .help = "the result document (- for stdout)" },
-	{ "state", 0, T_STRING, "FILE", F(state_path),
-	  .help = "save the oracle for a later 'wac verify'" },
-	{ "quiet", 'q', T_SET_INT, NULL, F(progress), .value = 0,
-	  .help = "no progress line and no summary" },
-	{ "progress", 0, T_SET_INT, NULL, F(progress), .value = 1,
-	  .help = "a progress line every second even off a tty" },
-	{ "help", 'h', T_ACTION, NULL, .help = "this text" },
-	{ "version", 'V', T_ACTION, NULL, .help = "the version" },
+	{"layout", 0, T_NAME, "MODE", F(layout), .values = layout_names,
+	 .def = "auto",
+	 .help = "who owns which sector: interleave (sector i to thread\n"
+		 "i mod N: threads share every page), segregate (pages\n"
+		 "alternate between O_DIRECT and page-cache owners), auto\n"
+		 "(segregate when both kinds write, else interleave)"},
+	{"seed", 0, T_SEED, "N", F(seed), .def = "clock",
+	 .help = "random seed, decimal, 64 bits (recorded)",
+	 .config_key = "seed"},
+	{"sector-size", 0, T_COUNT, "N", F(sector_size), 512, 65536,
+	 .pow2 = true, .def = "BLKSSZGET / 512",
+	 .help = "logical sector size of the records",
+	 .config_key = "sector_size"},
+	{"hang-timeout", 0, T_TIME, "TIME", F(hang_timeout_s), .def = "120s",
+	 .help = "an op in flight longer than TIME is a hang",
+	 .config_key = "hang_timeout_s"},
+	{"sysrq", 0, T_SET_BOOL, NULL, F(sysrq), .value = true,
+	 .help = "on a hang, also log blocked tasks with sysrq 'w'"},
+	{"no-prefill", 0, T_SET_BOOL, NULL, F(prefill), .value = false,
+	 .help = "do not zero TARGET first"},
+	{"json", 0, T_STRING, "FILE", F(json_path),
+	 .help = "the result document (- for stdout)"},
+	{"state", 0, T_STRING, "FILE", F(state_path),
+	 .help = "save the oracle for a later 'wac verify'"},
+	{"quiet", 'q', T_SET_INT, NULL, F(progress), .value = 0,
+	 .help = "no progress line and no summary"},
+	{"progress", 0, T_SET_INT, NULL, F(progress), .value = 1,
+	 .help = "a progress line every second even off a tty"},
+	{"help", 'h', T_ACTION, NULL, .help = "this text"},
+	{"version", 'V', T_ACTION, NULL, .help = "the version"},
 };
 
 const size_t wac_noptions = sizeof(wac_options) / sizeof(wac_options[0]);
@@ -119,21 +121,25 @@ static int bad(const struct wac_option *o, const char *val)
 		break;
 	case T_COUNT:
 		snprintf(expect, sizeof(expect), "%s from %llu to %llu",
-			 o->pow2 ? "a power of two" : "a count", o->min, o->max);
+			 o->pow2 ? "a power of two" : "a count", o->min,
+			 o->max);
 		break;
 	case T_SIZE:
 		snprintf(expect, sizeof(expect), "a size such as 4k, 64m, 1g");
 		break;
 	case T_TIME:
-		snprintf(expect, sizeof(expect), "a time such as 30, 30s, 500ms, 5m");
+		snprintf(expect, sizeof(expect),
+			 "a time such as 30, 30s, 500ms, 5m");
 		break;
 	case T_SEED:
-		snprintf(expect, sizeof(expect), "a decimal number 0..18446744073709551615");
+		snprintf(expect, sizeof(expect),
+			 "a decimal number 0..18446744073709551615");
 		break;
 	case T_NAME:
 		for (int i = 0; o->values[i]; i++)
 			n += snprintf(expect + n, sizeof(expect) - n, "%s%s",
-				      i ? (o->values[i + 1] ? ", " : " or ") : "",
+				      i ? (o->values[i + 1] ? ", " : " or ")
+					: "",
 				      o->values[i]);
 		break;
 	default:
@@ -190,7 +196,8 @@ int option_apply(const struct wac_option *o, const char *arg,
 
 	switch (o->type) {
 	case T_PROFILE:
-		if (strlen(arg) != 1 || !profile_find(toupper((unsigned char)*arg)))
+		if (strlen(arg) != 1 ||
+		    !profile_find(toupper((unsigned char)*arg)))
 			return bad(o, arg);
 		cfg->profile = toupper((unsigned char)*arg);
 		return 0;
@@ -249,20 +256,24 @@ void options_write_config(struct json *j, const struct wac_config *cfg)
 			json_u64(j, o->config_key, *(const unsigned *)field);
 			break;
 		case T_SIZE:
-			json_u64(j, o->config_key, o->size == sizeof(uint32_t) ?
-					*(const uint32_t *)field : *(const uint64_t *)field);
+			json_u64(j, o->config_key,
+				 o->size == sizeof(uint32_t)
+					 ? *(const uint32_t *)field
+					 : *(const uint64_t *)field);
 			break;
 		case T_TIME:
 			json_double(j, o->config_key, *(const double *)field);
 			break;
 		case T_NAME:
-			json_str(j, o->config_key, o->values[*(const int *)field]);
+			json_str(j, o->config_key,
+				 o->values[*(const int *)field]);
 			break;
 		case T_STRING:
 			json_str(j, o->config_key, *(const char *const *)field);
 			break;
 		case T_SEED:
-			/* a string: tools that read numbers as doubles keep it exact */
+			/* a string: tools that read numbers as doubles keep it
+			 * exact */
 			snprintf(buf, sizeof(buf), "%llu",
 				 (unsigned long long)*(const uint64_t *)field);
 			json_str(j, o->config_key, buf);

@@ -98,9 +98,9 @@ static void getopt_tables(char *shorts, struct option *longs)
 		const struct wac_option *o = &wac_options[i];
 		bool has_arg = o->metavar != NULL;
 
-		longs[i] = (struct option){ o->name, has_arg ? required_argument
-							     : no_argument,
-					    NULL, 256 + (int)i };
+		longs[i] = (struct option){
+			o->name, has_arg ? required_argument : no_argument,
+			NULL, 256 + (int)i};
 		if (o->short_name) {
 			*p++ = o->short_name;
 			if (has_arg)
@@ -108,7 +108,7 @@ static void getopt_tables(char *shorts, struct option *longs)
 		}
 	}
 	*p = '\0';
-	longs[wac_noptions] = (struct option){ 0 };
+	longs[wac_noptions] = (struct option){0};
 }
 
 static const struct wac_option *option_of(int c)
@@ -156,7 +156,8 @@ int apply_profile(struct wac_config *cfg)
 		return -EINVAL;
 	}
 	if (profile_scribbles(cfg) && (!cfg->writers || !cfg->mmappers)) {
-		wac_err("profile F (scribble) needs both O_DIRECT writers and scribblers");
+		wac_err("profile F (scribble) needs both O_DIRECT writers and "
+			"scribblers");
 		return -EINVAL;
 	}
 	return 0;
@@ -190,8 +191,9 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 			return ret;
 	}
 	if (optind != argc - 1) {
-		wac_err(optind >= argc ? "missing TARGET (a file or a block device)"
-				       : "more than one TARGET given");
+		wac_err(optind >= argc
+				? "missing TARGET (a file or a block device)"
+				: "more than one TARGET given");
 		return -EINVAL;
 	}
 	cfg->target = argv[optind];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "oracle.h"
+#include "option_table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
 	o->written = calloc(o->units, sizeof(*o->written));
 	o->durable = calloc(o->units, sizeof(*o->durable));
 	o->flags = calloc(o->units, 1);
-	if (!o->owner_kind || !o->owner || !o->written || !o->durable || !o->flags) {
+	if (!o->owner_kind || !o->owner || !o->written || !o->durable ||
+	    !o->flags) {
 		oracle_free(o);
 		return -ENOMEM;
 	}
@@ -180,9 +182,7 @@ out:
 
 const char *layout_name(enum layout l)
 {
-	static const char *const names[] = { "auto", "interleave",
-					     "segregate" };
-	return names[l];
+	return layout_names[l];
 }
 
 static void assign_interleave(struct wac_oracle *o)
@@ -214,7 +214,7 @@ static void assign_segregate(struct wac_oracle *o, struct dealer *direct,
 
 static int assign_segregated(struct wac_oracle *o)
 {
-	struct dealer direct = { 0 }, cached = { 0 };
+	struct dealer direct = {0}, cached = {0};
 	int ret = 0;
 
 	direct.who = calloc(o->owners, sizeof(uint16_t));
@@ -224,8 +224,8 @@ static int assign_segregated(struct wac_oracle *o)
 		goto out;
 	}
 	for (unsigned i = 0; i < o->owners; i++) {
-		struct dealer *d = o->owner_kind[i] == KIND_DIRECT ? &direct
-								   : &cached;
+		struct dealer *d =
+			o->owner_kind[i] == KIND_DIRECT ? &direct : &cached;
 		d->who[d->n++] = i;
 	}
 	assign_segregate(o, &direct, &cached);

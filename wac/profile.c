@@ -5,16 +5,19 @@
 #include <stddef.h>
 
 const struct wac_profile wac_profiles[] = {
-	{ 'A', SPLIT_WRITERS, false, false, "write() threads: pwrite + sync_file_range" },
-	{ 'B', SPLIT_MMAPPERS, false, false, "mmap threads: stores into MAP_SHARED + msync" },
-	{ 'C', SPLIT_HALF, false, false, "half A, half B, sharing pages" },
-	{ 'D', SPLIT_HALF, true, false, "C with the write threads in O_DIRECT mode" },
-	{ 'E', SPLIT_WRITERS, true, false, "A in O_DIRECT mode" },
-	{ 'F', SPLIT_HALF, true, true,
-	  "O_DIRECT writes whose source buffers are MAP_SHARED pages that\n"
-	  "scribbler threads keep storing into (--f-mode scribble); or the\n"
-	  "2011 meaning, B on an O_DIRECT fd (--f-mode legacy)" },
-	{ 0 },
+	{'A', SPLIT_WRITERS, false, false,
+	 "write() threads: pwrite + sync_file_range"},
+	{'B', SPLIT_MMAPPERS, false, false,
+	 "mmap threads: stores into MAP_SHARED + msync"},
+	{'C', SPLIT_HALF, false, false, "half A, half B, sharing pages"},
+	{'D', SPLIT_HALF, true, false,
+	 "C with the write threads in O_DIRECT mode"},
+	{'E', SPLIT_WRITERS, true, false, "A in O_DIRECT mode"},
+	{'F', SPLIT_HALF, true, true,
+	 "O_DIRECT writes whose source buffers are MAP_SHARED pages that\n"
+	 "scribbler threads keep storing into (--f-mode scribble); or the\n"
+	 "2011 meaning, B on an O_DIRECT fd (--f-mode legacy)"},
+	{0},
 };
 
 const struct wac_profile *profile_find(char name)

@@ -31,8 +31,8 @@ static void fill_payload(unsigned char *buf, uint32_t sector_size,
 			 const struct wac_record_hdr *hdr)
 {
 	uint64_t seed = payload_seed(hdr);
-	u64x2 v = { seed, seed + PAYLOAD_STEP };
-	const u64x2 step = { 2 * PAYLOAD_STEP, 2 * PAYLOAD_STEP };
+	u64x2 v = {seed, seed + PAYLOAD_STEP};
+	const u64x2 step = {2 * PAYLOAD_STEP, 2 * PAYLOAD_STEP};
 	u64x2 *w = (u64x2 *)(buf + WAC_RECORD_HDR_SIZE);
 	unsigned n = (sector_size - WAC_RECORD_HDR_SIZE) / 16;
 
@@ -76,7 +76,8 @@ enum record_state record_decode(const void *buf, uint32_t sector_size,
 {
 	memcpy(hdr, buf, sizeof(*hdr));
 	if (hdr->magic != WAC_RECORD_MAGIC)
-		return all_zero(buf, sector_size) ? RECORD_ZERO : RECORD_GARBAGE;
+		return all_zero(buf, sector_size) ? RECORD_ZERO
+						  : RECORD_GARBAGE;
 	if (hdr->sector_size != sector_size)
 		return RECORD_BAD_CRC;
 	if (record_crc(buf, sector_size) != hdr->crc)

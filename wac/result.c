@@ -40,8 +40,8 @@ static void write_config(struct json *j, const struct wac_run *run)
 	json_str(j, "mode", cfg->verify_only ? "verify" : "run");
 	options_write_config(j, cfg);
 	/* the layout this run resolved ("auto" picks one) */
-	json_str(j, "layout", layout_name(run->layout > 0 ? run->layout
-							   : cfg->layout));
+	json_str(j, "layout",
+		 layout_name(run->layout > 0 ? run->layout : cfg->layout));
 	json_str(j, "target", cfg->target);
 	json_obj_end(j);
 }
@@ -107,8 +107,8 @@ static void write_latency(struct json *j, struct thread_metrics *const *per,
 		json_u64(j, "p99", hist_quantile(&h, 0.99));
 		json_u64(j, "p999", hist_quantile(&h, 0.999));
 		json_u64(j, "max", sum->ops[op].max_ns);
-		json_double(j, "mean", (double)sum->ops[op].total_ns /
-					       sum->ops[op].count);
+		json_double(j, "mean",
+			    (double)sum->ops[op].total_ns / sum->ops[op].count);
 		json_obj_end(j);
 	}
 	json_obj_end(j);
@@ -142,7 +142,7 @@ static void write_device(struct json *j, const struct wac_run *run)
 static void write_metrics(struct json *j, struct wac_run *run)
 {
 	struct thread_metrics *per[run->nthreads + 1], sum;
-	struct op_stats total = { 0 };
+	struct op_stats total = {0};
 	double secs = run->start_ns && run->stop_ns > run->start_ns
 			      ? (run->stop_ns - run->start_ns) / 1e9
 			      : 0;
@@ -224,8 +224,8 @@ static void write_syscalls(struct json *j, struct syscall_errors *e)
 	for (unsigned i = 0; i < e->nfirst; i++) {
 		json_obj_begin(j, NULL);
 		json_str(j, "op", op_name(e->first[i].op));
-		json_str(j, "errno", errno_name(e->first[i].err, buf,
-						sizeof(buf)));
+		json_str(j, "errno",
+			 errno_name(e->first[i].err, buf, sizeof(buf)));
 		json_i64(j, "thread", e->first[i].thread);
 		json_u64(j, "offset", e->first[i].offset);
 		json_obj_end(j);
@@ -241,8 +241,9 @@ static void write_syscalls(struct json *j, struct syscall_errors *e)
 		json_str(j, "op", op_name(e->contract[i].op));
 		json_i64(j, "returned", e->contract[i].returned);
 		if (e->contract[i].err)
-			json_str(j, "errno", errno_name(e->contract[i].err, buf,
-							sizeof(buf)));
+			json_str(j, "errno",
+				 errno_name(e->contract[i].err, buf,
+					    sizeof(buf)));
 		json_str(j, "why", e->contract[i].why);
 		json_obj_end(j);
 	}
@@ -410,13 +411,17 @@ void summary_print(struct wac_run *run, const char *verdict,
 		run->ti.integrity_format, secs);
 	for (int op = OP_WRITE; op < OP_FINAL_SYNC; op++)
 		if (sum.ops[op].count && secs > 0)
-			fprintf(out, "  %-16s %10.0f ops/s %8.2f MB/s  %llu errors\n",
+			fprintf(out,
+				"  %-16s %10.0f ops/s %8.2f MB/s  %llu "
+				"errors\n",
 				op_name(op), sum.ops[op].count / secs,
 				sum.ops[op].bytes / secs / 1e6,
 				(unsigned long long)sum.ops[op].errors);
 	if (v->done)
 		fprintf(out,
-			"  verify: %llu sectors, %llu ok, %llu unwritten, %llu stale, %llu raced, %llu collision; %llu torn, %llu misdirected, %llu foreign, %llu future, %llu lost\n",
+			"  verify: %llu sectors, %llu ok, %llu unwritten, %llu "
+			"stale, %llu raced, %llu collision; %llu torn, %llu "
+			"misdirected, %llu foreign, %llu future, %llu lost\n",
 			(unsigned long long)v->sectors,
 			(unsigned long long)v->counts[V_OK],
 			(unsigned long long)v->counts[V_UNWRITTEN],

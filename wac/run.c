@@ -116,8 +116,8 @@ void run_metrics(struct wac_run *run, struct thread_metrics **per,
 
 static void progress_line(struct wac_run *run, double elapsed, bool tty)
 {
-	static const enum wac_op shown[] = { OP_WRITE, OP_MMAP_STORE,
-					     OP_DIRECT_WRITE, OP_SCRIBBLE };
+	static const enum wac_op shown[] = {OP_WRITE, OP_MMAP_STORE,
+					    OP_DIRECT_WRITE, OP_SCRIBBLE};
 	struct thread_metrics *per[run->nthreads], sum;
 
 	run_metrics(run, per, &sum);
@@ -142,8 +142,7 @@ static void wait_duration(struct wac_run *run, const sigset_t *sigs)
 		uint64_t now = now_ns();
 		uint64_t left = now < end ? end - now : 0;
 		uint64_t nap = left < 1000000000ull ? left : 1000000000ull;
-		struct timespec ts = { nap / 1000000000ull,
-				       nap % 1000000000ull };
+		struct timespec ts = {nap / 1000000000ull, nap % 1000000000ull};
 		int sig;
 
 		if (!left)
@@ -156,7 +155,8 @@ static void wait_duration(struct wac_run *run, const sigset_t *sigs)
 			break;
 		}
 		if (show)
-			progress_line(run, (now_ns() - run->start_ns) / 1e9, tty);
+			progress_line(run, (now_ns() - run->start_ns) / 1e9,
+				      tty);
 	}
 	if (show && tty)
 		fputc('\n', stderr);

@@ -128,7 +128,6 @@ void summary_print(struct wac_run *run, const char *verdict,
 void run_metrics(struct wac_run *run, struct thread_metrics **per,
 		 struct thread_metrics *sum);
 
-
 #define REASONS_MAX 16
 
 #endif

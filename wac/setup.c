@@ -55,23 +55,27 @@ static int resolve_geometry(struct wac_run *run)
 					   : 512;
 	if (ti->is_blockdev && ti->logical_block_size > cfg->sector_size)
 		return setup_fail(run, EINVAL,
-				  "--sector-size %u is below the device's logical block size %u",
+				  "--sector-size %u is below the device's "
+				  "logical block size %u",
 				  cfg->sector_size, ti->logical_block_size);
 	if (!cfg->block)
 		cfg->block = cfg->sector_size;
 	if (cfg->block % cfg->sector_size)
-		return setup_fail(run, EINVAL,
-				  "--block %u is not a multiple of the sector size %u",
-				  cfg->block, cfg->sector_size);
+		return setup_fail(
+			run, EINVAL,
+			"--block %u is not a multiple of the sector size %u",
+			cfg->block, cfg->sector_size);
 	if (cfg->direct && cfg->block % 512)
-		return setup_fail(run, EINVAL,
-				  "O_DIRECT needs --block to be a multiple of 512");
+		return setup_fail(
+			run, EINVAL,
+			"O_DIRECT needs --block to be a multiple of 512");
 	cfg->size -= cfg->size % cfg->block;
 	if (ti->is_blockdev && cfg->size > ti->bdev_size)
-		return setup_fail(run, EINVAL,
-				  "--size %llu is larger than the device (%llu bytes)",
-				  (unsigned long long)cfg->size,
-				  (unsigned long long)ti->bdev_size);
+		return setup_fail(
+			run, EINVAL,
+			"--size %llu is larger than the device (%llu bytes)",
+			(unsigned long long)cfg->size,
+			(unsigned long long)ti->bdev_size);
 	return 0;
 }
 
@@ -109,8 +113,8 @@ static int prefill(struct wac_run *run)
 		return -ENOMEM;
 	hb_begin(&run->main_hb, OP_SETUP);
 	for (uint64_t off = 0; off < size && !ret; off += PREFILL_CHUNK) {
-		size_t len = size - off < PREFILL_CHUNK ? size - off
-							 : PREFILL_CHUNK;
+		size_t len =
+			size - off < PREFILL_CHUNK ? size - off : PREFILL_CHUNK;
 		ssize_t n = pwrite(run->fd, zero, len, off);
 
 		if (n != (ssize_t)len)
@@ -121,10 +125,9 @@ static int prefill(struct wac_run *run)
 	hb_end(&run->main_hb);
 	free(zero);
 	if (ret)
-		return setup_fail(run, ret,
-				  "cannot fill %s with %llu bytes of zeros: %s",
-				  run->ti.path, (unsigned long long)size,
-				  strerror(-ret));
+		return setup_fail(
+			run, ret, "cannot fill %s with %llu bytes of zeros: %s",
+			run->ti.path, (unsigned long long)size, strerror(-ret));
 	return 0;
 }
 
@@ -170,17 +173,18 @@ static int open_thread_fd(struct wac_run *run, struct wac_thread *t)
 		flags |= O_DIRECT;
 	t->fd = open(run->ti.path, flags);
 	if (t->fd < 0 && errno == EINVAL && (flags & O_DIRECT))
-		return setup_fail(run, EINVAL,
-				  "%s refuses O_DIRECT (needed by profile %c / -d)",
-				  run->ti.path, run->cfg->profile);
+		return setup_fail(
+			run, EINVAL,
+			"%s refuses O_DIRECT (needed by profile %c / -d)",
+			run->ti.path, run->cfg->profile);
 	if (t->fd < 0)
 		return setup_fail(run, errno, "open %s: %s", run->ti.path,
 				  strerror(errno));
 	return 0;
 }
 
-static void name_thread(struct wac_run *run, struct wac_thread *t,
-			unsigned i, unsigned *owner_next)
+static void name_thread(struct wac_run *run, struct wac_thread *t, unsigned i,
+			unsigned *owner_next)
 {
 	bool is_writer;
 
@@ -210,8 +214,8 @@ static int deal_units(struct wac_run *run)
 	for (uint64_t u = 0; u < o->units; u++)
 		by_owner[o->owner[u]]->owned++;
 	for (unsigned i = 0; i < o->owners; i++) {
-		by_owner[i]->units = calloc(by_owner[i]->owned,
-					    sizeof(uint32_t));
+		by_owner[i]->units =
+			calloc(by_owner[i]->owned, sizeof(uint32_t));
 		if (!by_owner[i]->units) {
 			free(by_owner);
 			return -ENOMEM;
@@ -274,10 +278,12 @@ static int setup_threads(struct wac_run *run)
 		name_thread(run, &run->threads[i], i, &owner_next);
 	run->layout = oracle_assign(&run->oracle, cfg->layout);
 	if (run->layout == -EINVAL)
-		return setup_fail(run, EINVAL,
-				  "--size %llu is too small to give each of the %u writing threads a block of its own with layout %s",
-				  (unsigned long long)cfg->size,
-				  run->oracle.owners, layout_name(cfg->layout));
+		return setup_fail(
+			run, EINVAL,
+			"--size %llu is too small to give each of the %u "
+			"writing threads a block of its own with layout %s",
+			(unsigned long long)cfg->size, run->oracle.owners,
+			layout_name(cfg->layout));
 	if (run->layout < 0 || deal_units(run))
 		return setup_fail(run, ENOMEM, "out of memory for the layout");
 	for (unsigned i = 0; i < run->nthreads; i++)
@@ -291,21 +297,21 @@ static int setup_threads(struct wac_run *run)
 static int probe_engine(struct wac_run *run)
 {
 	struct wac_config *cfg = run->cfg;
-	struct wac_engine e = { .ops = engine_find(cfg->engine),
-				.fd = run->fd,
-				.depth = cfg->iodepth };
+	struct wac_engine e = {.ops = engine_find(cfg->engine),
+			       .fd = run->fd,
+			       .depth = cfg->iodepth};
 	int ret;
 
 	if (!cfg->direct || !cfg->writers)
 		return 0;
 	ret = e.ops->init(&e);
 	if (ret)
-		return setup_fail(run, ret,
-				  "engine %s cannot start on this kernel: %s%s",
-				  cfg->engine, strerror(-ret),
-				  !strcmp(cfg->engine, "io_uring")
-					  ? " (see /proc/sys/kernel/io_uring_disabled)"
-					  : "");
+		return setup_fail(
+			run, ret, "engine %s cannot start on this kernel: %s%s",
+			cfg->engine, strerror(-ret),
+			!strcmp(cfg->engine, "io_uring")
+				? " (see /proc/sys/kernel/io_uring_disabled)"
+				: "");
 	e.ops->cleanup(&e);
 	return 0;
 }
@@ -337,10 +343,12 @@ int run_setup(struct wac_run *run)
 	owners = owner_count(cfg);
 	if (cfg->size / cfg->block > UINT32_MAX)
 		return setup_fail(run, EINVAL,
-				  "--size / --block is more than 2^32 blocks; use a larger --block");
+				  "--size / --block is more than 2^32 blocks; "
+				  "use a larger --block");
 	if (cfg->size / cfg->block < owners)
 		return setup_fail(run, EINVAL,
-				  "--size %llu holds %llu blocks of %u bytes, fewer than the %u writing threads",
+				  "--size %llu holds %llu blocks of %u bytes, "
+				  "fewer than the %u writing threads",
 				  (unsigned long long)cfg->size,
 				  (unsigned long long)(cfg->size / cfg->block),
 				  cfg->block, owners);

@@ -171,7 +171,8 @@ int target_open(const char *path, struct target_info *ti)
 	} else if (S_ISREG(st.st_mode)) {
 		locate_file_device(ti, &st);
 	} else {
-		wac_err("target %s is neither a regular file nor a block device",
+		wac_err("target %s is neither a regular file nor a block "
+			"device",
 			path);
 		close(fd);
 		return -EINVAL;
@@ -189,7 +190,7 @@ int target_open(const char *path, struct target_info *ti)
 void target_read_stat(const struct target_info *ti, struct dev_stat *s)
 {
 	char path[PATH_MAX + 8];
-	unsigned long long f[17] = { 0 };
+	unsigned long long f[17] = {0};
 	FILE *fp;
 	int n;
 
@@ -201,11 +202,12 @@ void target_read_stat(const struct target_info *ti, struct dev_stat *s)
 	if (!fp)
 		return;
 	/* Documentation/block/stat.rst: 11 fields, 15 from 4.18, 17 from 5.5 */
-	n = fscanf(fp, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
-		       "%llu %llu %llu %llu %llu %llu %llu",
+	n = fscanf(fp,
+		   "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+		   "%llu %llu %llu %llu %llu %llu %llu",
 		   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7],
-		   &f[8], &f[9], &f[10], &f[11], &f[12], &f[13], &f[14],
-		   &f[15], &f[16]);
+		   &f[8], &f[9], &f[10], &f[11], &f[12], &f[13], &f[14], &f[15],
+		   &f[16]);
 	fclose(fp);
 	if (n < 11)
 		return;

@@ -13,8 +13,8 @@
 #define PAGE_BYTES 4096u
 
 static const char *const class_names[V__COUNT] = {
-	"ok",	  "unwritten",	 "stale",   "raced",  "collision",
-	"torn",	  "misdirected", "foreign", "future", "lost",
+	"ok",	"unwritten",   "stale",	  "raced",  "collision",
+	"torn", "misdirected", "foreign", "future", "lost",
 };
 
 const char *verify_class_name(enum verify_class c)
@@ -113,8 +113,7 @@ static int open_for_verify(const char *path, struct verify_result *r)
 	return fd;
 }
 
-static int read_chunk(int fd, char *buf, size_t len, uint64_t off,
-		      size_t *got)
+static int read_chunk(int fd, char *buf, size_t len, uint64_t off, size_t *got)
 {
 	*got = 0;
 	while (*got < len) {
@@ -152,7 +151,7 @@ int verify_target(const struct wac_oracle *o, const char *path,
 	}
 	for (uint64_t off = 0; off < o->size; off += VERIFY_CHUNK) {
 		size_t len = o->size - off < VERIFY_CHUNK ? o->size - off
-							   : VERIFY_CHUNK;
+							  : VERIFY_CHUNK;
 		size_t got;
 
 		if (hb)

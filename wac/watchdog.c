@@ -56,7 +56,8 @@ static unsigned collect_hangs(struct watchdog *w, struct hang_report *out)
 	uint64_t limit = (uint64_t)(w->timeout_s * 1e9);
 	unsigned n = 0;
 
-	unsigned nbeats = atomic_load_explicit(&w->nbeats, memory_order_acquire);
+	unsigned nbeats =
+		atomic_load_explicit(&w->nbeats, memory_order_acquire);
 
 	for (unsigned i = 0; i < nbeats && n < HANG_REPORTS_MAX; i++) {
 		struct heartbeat *hb = w->beats[i];
@@ -86,7 +87,7 @@ static void *watch(void *arg)
 	struct watchdog *w = arg;
 	static struct hang_report reports[HANG_REPORTS_MAX];
 	double tick = w->timeout_s / 4 < 0.25 ? w->timeout_s / 4 : 0.25;
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = tick * 1e9 };
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = tick * 1e9};
 
 	while (!atomic_load(&w->stop)) {
 		unsigned n;

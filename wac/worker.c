@@ -67,7 +67,7 @@ void thread_add_pending(struct wac_thread *t, uint64_t unit, uint32_t gen)
 			(t->pending_max - 1) * sizeof(*t->pending));
 		t->npending--;
 	}
-	t->pending[t->npending++] = (struct pending){ unit, gen };
+	t->pending[t->npending++] = (struct pending){unit, gen};
 }
 
 void thread_promise_pending(struct wac_thread *t)
@@ -151,8 +151,10 @@ static int timed_sync(struct wac_thread *t, enum wac_op op, uint64_t lo,
 void thread_sync_writes(struct wac_thread *t)
 {
 	static const enum wac_op ops[] = {
-		[WSYNC_SFR_WAIT] = OP_SFR, [WSYNC_SFR_WRITE] = OP_SFR,
-		[WSYNC_FSYNC] = OP_FSYNC, [WSYNC_FDATASYNC] = OP_FDATASYNC,
+		[WSYNC_SFR_WAIT] = OP_SFR,
+		[WSYNC_SFR_WRITE] = OP_SFR,
+		[WSYNC_FSYNC] = OP_FSYNC,
+		[WSYNC_FDATASYNC] = OP_FDATASYNC,
 	};
 	enum write_sync mode = t->run->cfg->write_sync;
 	uint64_t lo, hi;

@@ -185,7 +185,7 @@ static int direct_setup(struct wac_thread *t, struct direct_state *d)
 void *direct_thread(void *arg)
 {
 	struct wac_thread *t = arg;
-	struct direct_state d = { 0 };
+	struct direct_state d = {0};
 	int ret;
 
 	t->hb.tid = gettid();

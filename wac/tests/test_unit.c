@@ -67,15 +67,17 @@ static void crc32c_fast_equals_table(void **state)
 static void stamp(void *buf, uint32_t ss, uint64_t run, uint64_t sector,
 		  uint32_t gen, uint32_t writer)
 {
-	struct wac_record_hdr h = { .run_id = run, .sector = sector,
-				    .gen = gen, .writer = writer,
-				    .sector_size = ss };
+	struct wac_record_hdr h = {.run_id = run,
+				   .sector = sector,
+				   .gen = gen,
+				   .writer = writer,
+				   .sector_size = ss};
 	record_stamp(buf, &h);
 }
 
 static void record_roundtrip(void **state)
 {
-	uint32_t sizes[] = { 512, 4096 };
+	uint32_t sizes[] = {512, 4096};
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
@@ -319,11 +321,10 @@ static int parse(struct wac_config *cfg, int argc, const char **argv)
 static void options_profiles(void **state)
 {
 	struct wac_config cfg;
-	const char *c[] = { "wac", "-p", "c", "-t", "64", "f" };
-	const char *f[] = { "wac", "-p", "F", "-t", "8", "f" };
-	const char *fl[] = { "wac", "-p", "F", "--f-mode", "legacy", "f" };
-	const char *split[] = { "wac", "--writers", "3", "--mmappers", "5",
-				"f" };
+	const char *c[] = {"wac", "-p", "c", "-t", "64", "f"};
+	const char *f[] = {"wac", "-p", "F", "-t", "8", "f"};
+	const char *fl[] = {"wac", "-p", "F", "--f-mode", "legacy", "f"};
+	const char *split[] = {"wac", "--writers", "3", "--mmappers", "5", "f"};
 
 	(void)state;
 	assert_int_equal(parse(&cfg, 6, c), 0);
@@ -347,19 +348,19 @@ static void options_rejects(void **state)
 {
 	struct wac_config cfg;
 	const char *bad[][6] = {
-		{ "wac", "-p", "G", "f" },
-		{ "wac", "-t", "0", "f" },
-		{ "wac", "-s", "lots", "f" },
-		{ "wac", "-T", "forever", "f" },
-		{ "wac", "--msync", "maybe", "f" },
-		{ "wac", "--bogus", "f" },
-		{ "wac", "-p", "A" }, /* no target */
-		{ "wac", "a", "b" }, /* two targets */
-		{ "wac", "verify", "f" }, /* verify without --state */
-		{ "wac", "--sector-size", "1000", "f" },
-		{ "wac", "-t" }, /* missing value */
+		{"wac", "-p", "G", "f"},
+		{"wac", "-t", "0", "f"},
+		{"wac", "-s", "lots", "f"},
+		{"wac", "-T", "forever", "f"},
+		{"wac", "--msync", "maybe", "f"},
+		{"wac", "--bogus", "f"},
+		{"wac", "-p", "A"}, /* no target */
+		{"wac", "a", "b"}, /* two targets */
+		{"wac", "verify", "f"}, /* verify without --state */
+		{"wac", "--sector-size", "1000", "f"},
+		{"wac", "-t"}, /* missing value */
 	};
-	int argcs[] = { 4, 4, 4, 4, 4, 3, 3, 3, 3, 4, 2 };
+	int argcs[] = {4, 4, 4, 4, 4, 3, 3, 3, 3, 4, 2};
 	FILE *saved = stderr;
 
 	(void)state;
@@ -373,50 +374,85 @@ static void options_rejects(void **state)
 static void kmsg_classes(void **state)
 {
 	(void)state;
-	assert_int_equal(kmsg_classify("scsi_debug: dif_verify: GUARD check failed on sector 1234 rcvd 0x1 data 0x2"),
+	assert_int_equal(
+		kmsg_classify("scsi_debug: dif_verify: GUARD check failed on "
+			      "sector 1234 rcvd 0x1 data 0x2"),
+		KM_GUARD);
+	assert_int_equal(kmsg_classify("sdb: guard tag error at sector 16 "
+				       "(rcvd 1234, want 5678)"),
 			 KM_GUARD);
-	assert_int_equal(kmsg_classify("sdb: guard tag error at sector 16 (rcvd 1234, want 5678)"),
-			 KM_GUARD);
-	assert_int_equal(kmsg_classify("scsi_debug: dif_verify: REF check failed on sector 8"),
-			 KM_REF);
-	assert_int_equal(kmsg_classify("sd 2:0:0:0: [sdb] tag#3 Add. Sense: Logical block reference tag check failed"),
-			 KM_REF);
-	assert_int_equal(kmsg_classify("Buffer I/O error on dev sdb, logical block 9, lost async page write"),
+	assert_int_equal(
+		kmsg_classify(
+			"scsi_debug: dif_verify: REF check failed on sector 8"),
+		KM_REF);
+	assert_int_equal(
+		kmsg_classify("sd 2:0:0:0: [sdb] tag#3 Add. Sense: Logical "
+			      "block reference tag check failed"),
+		KM_REF);
+	assert_int_equal(kmsg_classify("Buffer I/O error on dev sdb, logical "
+				       "block 9, lost async page write"),
 			 KM_IO_ERROR);
-	assert_int_equal(kmsg_classify("INFO: task wac:123 blocked for more than 120 seconds."),
+	assert_int_equal(kmsg_classify("INFO: task wac:123 blocked for more "
+				       "than 120 seconds."),
 			 KM_HUNG_TASK);
-	assert_int_equal(kmsg_classify("WARNING: CPU: 0 PID: 1 at mm/filemap.c:1 x"),
-			 KM_BUG_WARNING);
-	assert_int_equal(kmsg_classify("Page cache invalidation failure on direct I/O.  Possible data corruption due to collision with buffered I/O!"),
+	assert_int_equal(
+		kmsg_classify("WARNING: CPU: 0 PID: 1 at mm/filemap.c:1 x"),
+		KM_BUG_WARNING);
+	assert_int_equal(kmsg_classify("Page cache invalidation failure on "
+				       "direct I/O.  Possible data corruption "
+				       "due to collision with buffered I/O!"),
 			 KM_DIO_COLLISION);
-	assert_int_equal(kmsg_classify("EXT4-fs (loop0): mounted filesystem"), -1);
-	/* "scsi_debug:" holds "bug:" in lower case: not a BUG */
-	assert_int_equal(kmsg_classify("scsi_debug:sdebug_driver_probe: host protection DIF1 DIX1"),
+	assert_int_equal(kmsg_classify("EXT4-fs (loop0): mounted filesystem"),
 			 -1);
-	assert_int_equal(kmsg_classify("BUG: kernel NULL pointer dereference, address: 0000000000000000"),
+	/* "scsi_debug:" holds "bug:" in lower case: not a BUG */
+	assert_int_equal(kmsg_classify("scsi_debug:sdebug_driver_probe: host "
+				       "protection DIF1 DIX1"),
+			 -1);
+	assert_int_equal(kmsg_classify("BUG: kernel NULL pointer dereference, "
+				       "address: 0000000000000000"),
 			 KM_BUG_WARNING);
 	assert_int_equal(kmsg_classify("Oops: 0002 [#1] PREEMPT SMP NOPTI"),
 			 KM_BUG_WARNING);
 	/* filesystem checksums and errors, in the kernels' own formats */
-	assert_int_equal(kmsg_classify("BTRFS warning (device sdb): csum failed root 5 ino 257 off 4096 csum 0x8941f998 expected csum 0x1f5a3b2c mirror 1"),
+	assert_int_equal(
+		kmsg_classify("BTRFS warning (device sdb): csum failed root 5 "
+			      "ino 257 off 4096 csum 0x8941f998 expected csum "
+			      "0x1f5a3b2c mirror 1"),
+		KM_FS_CSUM);
+	assert_int_equal(
+		kmsg_classify("BTRFS warning (device sdb): checksum verify "
+			      "failed on logical 30408704 mirror 1 wanted "
+			      "0xc2cc51cb found 0xccf180a7 level 0"),
+		KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("XFS (sdb): Metadata CRC error detected "
+				       "at xfs_agf_read_verify+0x10/0x20 "
+				       "[xfs], xfs_agf block 0x1"),
 			 KM_FS_CSUM);
-	assert_int_equal(kmsg_classify("BTRFS warning (device sdb): checksum verify failed on logical 30408704 mirror 1 wanted 0xc2cc51cb found 0xccf180a7 level 0"),
+	assert_int_equal(
+		kmsg_classify("EXT4-fs error (device sdb): ext4_lookup:1855: "
+			      "inode #2: comm ls: iget: checksum invalid"),
+		KM_FS_CSUM);
+	assert_int_equal(kmsg_classify("device-mapper: integrity: dm-0: "
+				       "Checksum failed at sector 0x1000"),
 			 KM_FS_CSUM);
-	assert_int_equal(kmsg_classify("XFS (sdb): Metadata CRC error detected at xfs_agf_read_verify+0x10/0x20 [xfs], xfs_agf block 0x1"),
-			 KM_FS_CSUM);
-	assert_int_equal(kmsg_classify("EXT4-fs error (device sdb): ext4_lookup:1855: inode #2: comm ls: iget: checksum invalid"),
-			 KM_FS_CSUM);
-	assert_int_equal(kmsg_classify("device-mapper: integrity: dm-0: Checksum failed at sector 0x1000"),
-			 KM_FS_CSUM);
-	assert_int_equal(kmsg_classify("EXT4-fs error (device sdb): ext4_journal_check_start:83: comm wac: Detected aborted journal"),
+	assert_int_equal(kmsg_classify("EXT4-fs error (device sdb): "
+				       "ext4_journal_check_start:83: comm wac: "
+				       "Detected aborted journal"),
 			 KM_FS_ERROR);
-	assert_int_equal(kmsg_classify("EXT4-fs (sdb): Remounting filesystem read-only"),
-			 KM_FS_ERROR);
-	assert_int_equal(kmsg_classify("XFS (sdb): Corruption of in-memory data (0x8) detected at xfs_trans_cancel+0x1/0x2 (fs/xfs/xfs_trans.c:1097).  Shutting down filesystem."),
-			 KM_FS_ERROR);
+	assert_int_equal(
+		kmsg_classify("EXT4-fs (sdb): Remounting filesystem read-only"),
+		KM_FS_ERROR);
+	assert_int_equal(
+		kmsg_classify("XFS (sdb): Corruption of in-memory data (0x8) "
+			      "detected at xfs_trans_cancel+0x1/0x2 "
+			      "(fs/xfs/xfs_trans.c:1097).  Shutting down "
+			      "filesystem."),
+		KM_FS_ERROR);
 	/* the message part of each log format */
-	assert_string_equal(kmsg_message("[   12.345678] sd 2:0:0:0: x"), "sd 2:0:0:0: x");
-	assert_string_equal(kmsg_message("6,339,5140900,-,caller=T1;BUG: y"), "BUG: y");
+	assert_string_equal(kmsg_message("[   12.345678] sd 2:0:0:0: x"),
+			    "sd 2:0:0:0: x");
+	assert_string_equal(kmsg_message("6,339,5140900,-,caller=T1;BUG: y"),
+			    "BUG: y");
 	assert_string_equal(kmsg_message("3,12,99,-;z"), "z");
 	assert_string_equal(kmsg_message("plain; line"), "plain; line");
 }
@@ -438,7 +474,7 @@ static void hist_small_values_exact(void **state)
 static void hist_percentiles_of_known_samples(void **state)
 {
 	static struct hist h, a, b;
-	double qs[] = { 0.5, 0.9, 0.99, 0.999 };
+	double qs[] = {0.5, 0.9, 0.99, 0.999};
 
 	(void)state;
 	memset(&h, 0, sizeof(h));
