@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "oracle.h"
+#include "atomic_file.h"
 #include "option_table.h"
 
 #include <errno.h>
@@ -103,14 +104,14 @@ int oracle_save(const struct wac_oracle *o, const char *path)
 		.owners = o->owners,
 		.final_sync_ok = o->final_sync_ok,
 	};
-	char tmp[4096];
+	struct atomic_file a;
 	FILE *f;
 	int ret;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	ret = atomic_open(&a, path);
+	if (ret)
+		return ret;
+	f = a.f;
 	ret = write_all(f, &h, sizeof(h));
 	if (!ret)
 		ret = write_all(f, o->owner_kind, o->owners);
@@ -122,15 +123,7 @@ int oracle_save(const struct wac_oracle *o, const char *path)
 		ret = write_all(f, o->durable, o->units * sizeof(*o->durable));
 	if (!ret)
 		ret = write_all(f, o->flags, o->units);
-	if (fflush(f) || fsync(fileno(f)))
-		ret = ret ? ret : -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return atomic_commit(&a, ret);
 }
 
 static int read_all(FILE *f, void *p, size_t len)

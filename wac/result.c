@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The JSON document and the summary (the verdict: judge.c). */
+/* The wac/1 JSON document (the verdict: judge.c; the summary: summary.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "json.h"
 #include "judge.h"
 #include "option_table.h"
@@ -360,9 +361,8 @@ int result_write(struct wac_run *run, const char *verdict, int status,
 		 char reasons[][160], unsigned nreasons)
 {
 	const char *path = run->cfg->json_path;
-	char tmp[4096];
-	FILE *f;
-	int ret = 0;
+	struct atomic_file a;
+	int ret;
 
 	if (!path)
 		return 0;
@@ -370,72 +370,12 @@ int result_write(struct wac_run *run, const char *verdict, int status,
 		write_document(stdout, run, verdict, status, reasons, nreasons);
 		return fflush(stdout) ? -errno : 0;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f) {
-		ret = -errno;
-		wac_err("cannot write result %s: %s", tmp, strerror(errno));
-		return ret;
+	ret = atomic_open(&a, path);
+	if (!ret) {
+		write_document(a.f, run, verdict, status, reasons, nreasons);
+		ret = atomic_commit(&a, 0);
 	}
-	write_document(f, run, verdict, status, reasons, nreasons);
-	if (fflush(f) || fsync(fileno(f)))
-		ret = -errno;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
+	if (ret)
 		wac_err("cannot write result %s: %s", path, strerror(-ret));
-		unlink(tmp);
-	}
 	return ret;
-}
-
-void summary_print(struct wac_run *run, const char *verdict,
-		   char reasons[][160], unsigned nreasons)
-{
-	struct thread_metrics *per[run->nthreads + 1], sum;
-	double secs = run->stop_ns > run->start_ns
-			      ? (run->stop_ns - run->start_ns) / 1e9
-			      : 0;
-	FILE *out = run->cfg->json_path && !strcmp(run->cfg->json_path, "-")
-			    ? stderr
-			    : stdout;
-	const struct verify_result *v = &run->verify;
-
-	run_metrics(run, per, &sum);
-	fprintf(out, "wac: profile %c, %u threads, %s on %s%s%s, %.1fs\n",
-		run->cfg->profile, run->cfg->threads, run->ti.path,
-		run->ti.fs_type[0] ? run->ti.fs_type : "raw device",
-		run->ti.integrity_format[0] ? ", " : "",
-		run->ti.integrity_format, secs);
-	for (int op = OP_WRITE; op < OP_FINAL_SYNC; op++)
-		if (sum.ops[op].count && secs > 0)
-			fprintf(out,
-				"  %-16s %10.0f ops/s %8.2f MB/s  %llu "
-				"errors\n",
-				op_name(op), sum.ops[op].count / secs,
-				sum.ops[op].bytes / secs / 1e6,
-				(unsigned long long)sum.ops[op].errors);
-	if (v->done)
-		fprintf(out,
-			"  verify: %llu sectors, %llu ok, %llu unwritten, %llu "
-			"stale, %llu raced, %llu collision; %llu torn, %llu "
-			"misdirected, %llu foreign, %llu future, %llu lost\n",
-			(unsigned long long)v->sectors,
-			(unsigned long long)v->counts[V_OK],
-			(unsigned long long)v->counts[V_UNWRITTEN],
-			(unsigned long long)v->counts[V_STALE],
-			(unsigned long long)v->counts[V_RACED],
-			(unsigned long long)v->counts[V_COLLISION],
-			(unsigned long long)v->counts[V_TORN],
-			(unsigned long long)v->counts[V_MISDIRECTED],
-			(unsigned long long)v->counts[V_FOREIGN],
-			(unsigned long long)v->counts[V_FUTURE],
-			(unsigned long long)v->counts[V_LOST]);
-	if (!run->kmsg.available && !run->cfg->verify_only)
-		fprintf(out, "  kernel log not watched: %s\n", run->kmsg.error);
-	fprintf(out, "  verdict: %s\n", verdict);
-	for (unsigned i = 0; i < nreasons; i++)
-		fprintf(out, "    - %s\n", reasons[i]);
 }

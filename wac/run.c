@@ -232,9 +232,16 @@ static int finish(struct wac_run *run)
 	if (run->cfg->state_path && run->oracle.written) {
 		int ret = oracle_save(&run->oracle, run->cfg->state_path);
 
-		if (ret)
+		/* a verify that cannot follow is a setup error, not a pass */
+		if (ret) {
 			wac_err("cannot save state to %s: %s",
 				run->cfg->state_path, strerror(-ret));
+			snprintf(run->setup_error, sizeof(run->setup_error),
+				 "cannot save state to %s: %s",
+				 run->cfg->state_path, strerror(-ret));
+			status = status ? status : WAC_EXIT_USAGE;
+			verdict = status == WAC_EXIT_USAGE ? "error" : verdict;
+		}
 	}
 	if (result_write(run, verdict, status, reasons, nreasons))
 		status = status ? status : WAC_EXIT_USAGE;
