@@ -56,11 +56,26 @@ static double run_crc(char *buf, double secs, int sw)
 	return bytes / ((now_ns() - start) / 1e9) / 1e9;
 }
 
+static int usage(FILE *out, int status)
+{
+	fputs("usage: bench/stamp [SECONDS]\n"
+	      "CRC32C, record stamp and decode+check throughput on one core,\n"
+	      "SECONDS (default 1) per measurement.\n",
+	      out);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 1.0;
-	char *buf = aligned_alloc(4096, BUF);
+	char *buf;
 	uint32_t sizes[] = { 512, 4096 };
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return usage(stdout, 0);
+	if (argc > 2 || secs <= 0)
+		return usage(stderr, 2);
+	buf = aligned_alloc(4096, BUF);
 
 	memset(buf, 0x5a, BUF);
 	printf("crc32c (%s): %.2f GB/s; table: %.2f GB/s\n", crc32c_impl(),
