@@ -331,7 +331,8 @@ test_main_job_table_and_plots() {
 test_help() {
 	local cmd out rc
 	for cmd in results/run-fio harness/outcome-table harness/rejudge harness/main-job \
-		results/wac-results; do
+		results/wac-results harness/run harness/kernel harness/cost harness/nightly \
+		bench/fio-vs-wac plots/wac-plot wac/wac; do
 		rc=0
 		out=$("$TOP_DIR/$cmd" --help 2>"$WORK/help.err") || rc=$?
 		assert_eq "$cmd --help: exit" 0 "$rc" || return 1
