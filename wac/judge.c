@@ -83,6 +83,38 @@ static void judge_kmsg(struct wac_run *run, char reasons[][160], unsigned *n)
 				   k->counts[c] == 1 ? "" : "s");
 }
 
+static uint64_t succeeded(const struct thread_metrics *m, enum wac_op op)
+{
+	return m->ops[op].count - m->ops[op].errors;
+}
+
+/*
+ * A pass must mean the path was exercised: at least one successful
+ * operation of each thread kind the run had, and a verify that read
+ * something.  Otherwise the run is an error with the reason (a duration
+ * too short to start, a target no thread could write ...).
+ */
+static bool untested(struct wac_run *run, char reasons[][160], unsigned *n)
+{
+	struct thread_metrics *per[run->nthreads + 1], sum;
+	const struct wac_config *cfg = run->cfg;
+
+	if (run->verify.done && !run->verify.sectors)
+		add_reason(reasons, n, "nothing tested: the verify pass read no sector");
+	if (cfg->verify_only)
+		return *n;
+	run_metrics(run, per, &sum);
+	if (cfg->writers && !succeeded(&sum, OP_WRITE) &&
+	    !succeeded(&sum, OP_DIRECT_WRITE))
+		add_reason(reasons, n, "nothing tested: no successful write by %u writer thread%s",
+			   cfg->writers, cfg->writers == 1 ? "" : "s");
+	if (cfg->mmappers && !succeeded(&sum, OP_MMAP_STORE) &&
+	    !succeeded(&sum, OP_SCRIBBLE))
+		add_reason(reasons, n, "nothing tested: no store by %u mmap thread%s",
+			   cfg->mmappers, cfg->mmappers == 1 ? "" : "s");
+	return *n;
+}
+
 int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
 	      unsigned *nreasons)
 {
@@ -100,6 +132,10 @@ int judge_run(struct wac_run *run, const char **verdict, char reasons[][160],
 	judge_syscalls(run, reasons, nreasons);
 	judge_kmsg(run, reasons, nreasons);
 	judge_verify(run, reasons, nreasons);
+	if (!*nreasons && untested(run, reasons, nreasons)) {
+		*verdict = "error";
+		return WAC_EXIT_USAGE;
+	}
 	*verdict = *nreasons ? "fail" : "pass";
 	return *nreasons ? WAC_EXIT_FAIL : WAC_EXIT_PASS;
 }

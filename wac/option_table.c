@@ -49,7 +49,9 @@ const struct wac_option wac_options[] = {
 	 .def = "sector size",
 	 .help = "bytes per operation, a multiple of the sector size",
 	 .config_key = "block"},
-	{"duration", 'T', T_TIME, "TIME", F(duration_s), .def = "30s",
+	/* times: min and max in milliseconds; 30 days is long enough */
+	{"duration", 'T', T_TIME, "TIME", F(duration_s), 1, 2592000000ull,
+	 .def = "30s",
 	 .help = "run time: 30, 30s, 500ms, 5m", .config_key = "duration_s"},
 	{"sync-every", 0, T_COUNT, "N", F(sync_every), 1, 1u << 30, .def = "1",
 	 .help = "sync after every N writes or stores",
@@ -89,7 +91,8 @@ const struct wac_option wac_options[] = {
 	 .pow2 = true, .def = "BLKSSZGET / 512",
 	 .help = "logical sector size of the records",
 	 .config_key = "sector_size"},
-	{"hang-timeout", 0, T_TIME, "TIME", F(hang_timeout_s), .def = "120s",
+	{"hang-timeout", 0, T_TIME, "TIME", F(hang_timeout_s), 100,
+	 2592000000ull, .def = "120s",
 	 .help = "an op in flight longer than TIME is a hang",
 	 .config_key = "hang_timeout_s"},
 	{"sysrq", 0, T_SET_BOOL, NULL, F(sysrq), .value = true,
@@ -129,7 +132,8 @@ static int bad(const struct wac_option *o, const char *val)
 		break;
 	case T_TIME:
 		snprintf(expect, sizeof(expect),
-			 "a time such as 30, 30s, 500ms, 5m");
+			 "a time from %llums to 30 days, such as 30, 30s, 500ms, 5m",
+			 o->min);
 		break;
 	case T_SEED:
 		snprintf(expect, sizeof(expect),
@@ -188,6 +192,17 @@ static int apply_size(const struct wac_option *o, const char *arg, void *field)
 	return 0;
 }
 
+static int apply_time(const struct wac_option *o, const char *arg, void *field)
+{
+	double secs;
+
+	if (parse_duration(arg, &secs) || secs * 1e3 < o->min ||
+	    secs * 1e3 > o->max)
+		return bad(o, arg);
+	*(double *)field = secs;
+	return 0;
+}
+
 int option_apply(const struct wac_option *o, const char *arg,
 		 struct wac_config *cfg)
 {
@@ -206,7 +221,7 @@ int option_apply(const struct wac_option *o, const char *arg,
 	case T_SIZE:
 		return apply_size(o, arg, field);
 	case T_TIME:
-		return parse_duration(arg, field) ? bad(o, arg) : 0;
+		return apply_time(o, arg, field);
 	case T_NAME:
 		for (int i = 0; o->values[i]; i++)
 			if (!strcmp(arg, o->values[i])) {

@@ -327,7 +327,7 @@ int run_setup(struct wac_run *run)
 				  cfg->engine, engine_names());
 	/* opening (creating) the target can block on a frozen filesystem */
 	hb_begin(&run->main_hb, OP_SETUP);
-	run->fd = target_open(cfg->target, &run->ti);
+	run->fd = target_open(cfg->target, &run->ti, O_RDWR | O_CREAT);
 	hb_end(&run->main_hb);
 	if (run->fd < 0) {
 		snprintf(run->setup_error, sizeof(run->setup_error),

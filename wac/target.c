@@ -142,14 +142,14 @@ static void locate_file_device(struct target_info *ti, const struct stat *st)
 	}
 }
 
-int target_open(const char *path, struct target_info *ti)
+int target_open(const char *path, struct target_info *ti, int flags)
 {
 	struct stat st;
 	int fd;
 
 	memset(ti, 0, sizeof(*ti));
 	snprintf(ti->path, sizeof(ti->path), "%s", path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, flags | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		int e = errno;
 

@@ -26,7 +26,9 @@ struct target_info {
  * Open (creating a file if needed) and describe the target.  Returns an
  * fd opened O_RDWR, or -errno after printing one line on stderr.
  */
-int target_open(const char *path, struct target_info *ti);
+/* FLAGS: O_RDWR | O_CREAT for a run, O_RDONLY for a verify (which never
+ * creates or writes its target). */
+int target_open(const char *path, struct target_info *ti, int flags);
 
 /* Re-read queue/stable_writes etc. (fills the sysfs parts of ti). */
 void target_probe_device(struct target_info *ti);

@@ -1,12 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /* 'wac verify --state FILE TARGET': judge a target against a saved oracle. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "run.h"
+
+/* A target shorter or longer than the state covers is said plainly: the
+ * sectors past its end read as lost, and that has a simpler cause. */
+static void note_size_mismatch(struct wac_run *run, int fd)
+{
+	struct stat st;
+	uint64_t have;
+
+	if (fstat(fd, &st))
+		return;
+	have = S_ISBLK(st.st_mode) ? run->ti.bdev_size : (uint64_t)st.st_size;
+	if (have == run->cfg->size)
+		return;
+	if (S_ISBLK(st.st_mode) && have > run->cfg->size)
+		return; /* a device larger than the run's --size is normal */
+	snprintf(run->setup_error, sizeof(run->setup_error),
+		 "target %s is %llu bytes, the state covers %llu",
+		 run->cfg->target, (unsigned long long)have,
+		 (unsigned long long)run->cfg->size);
+	wac_err("%s", run->setup_error);
+}
 
 int wac_verify(struct wac_config *cfg)
 {
@@ -26,9 +49,10 @@ int wac_verify(struct wac_config *cfg)
 	cfg->size = run.oracle.size;
 	cfg->block = run.oracle.block;
 	cfg->sector_size = run.oracle.sector_size;
-	fd = target_open(cfg->target, &run.ti);
+	fd = target_open(cfg->target, &run.ti, O_RDONLY);
 	if (fd < 0)
 		goto setup_error;
+	note_size_mismatch(&run, fd);
 	close(fd);
 	run.final_sync_done = true;
 	run.final_sync_err = 0;

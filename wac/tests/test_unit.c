@@ -18,6 +18,7 @@
 #include "../options.h"
 #include "../oracle.h"
 #include "../record.h"
+#include "../run.h"
 #include "../verify.h"
 
 static void crc32c_check_value(void **state)
@@ -505,6 +506,35 @@ static void hist_percentiles_of_known_samples(void **state)
 	assert_true(hist_index(UINT64_MAX) < HIST_BUCKETS);
 }
 
+/* A run in which no thread did anything can never pass. */
+static void judge_untested_is_error(void **state)
+{
+	static struct wac_run run;
+	static struct wac_config cfg = { .writers = 2, .mmappers = 0 };
+	static struct wac_thread threads[2];
+	char reasons[REASONS_MAX][160];
+	const char *verdict;
+	unsigned n;
+
+	(void)state;
+	run.cfg = &cfg;
+	run.threads = threads;
+	run.nthreads = 2;
+	run.verify.done = true;
+	run.verify.sectors = 128;
+	run.verify.counts[V_OK] = 128;
+	assert_int_equal(judge_run(&run, &verdict, reasons, &n), WAC_EXIT_USAGE);
+	assert_string_equal(verdict, "error");
+	assert_non_null(strstr(reasons[0], "no successful write"));
+	/* one successful write, and the same run passes */
+	threads[1].metrics.ops[OP_WRITE].count = 1;
+	assert_int_equal(judge_run(&run, &verdict, reasons, &n), WAC_EXIT_PASS);
+	assert_string_equal(verdict, "pass");
+	/* a verify that read nothing is an error too */
+	run.verify.sectors = 0;
+	assert_int_equal(judge_run(&run, &verdict, reasons, &n), WAC_EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +552,7 @@ int main(void)
 		cmocka_unit_test(options_profiles),
 		cmocka_unit_test(options_rejects),
 		cmocka_unit_test(kmsg_classes),
+		cmocka_unit_test(judge_untested_is_error),
 		cmocka_unit_test(hist_small_values_exact),
 		cmocka_unit_test(hist_percentiles_of_known_samples),
 	};
