@@ -100,17 +100,21 @@ static bool untested(struct wac_run *run, char reasons[][160], unsigned *n)
 	const struct wac_config *cfg = run->cfg;
 
 	if (run->verify.done && !run->verify.sectors)
-		add_reason(reasons, n, "nothing tested: the verify pass read no sector");
+		add_reason(reasons, n,
+			   "nothing tested: the verify pass read no sector");
 	if (cfg->verify_only)
 		return *n;
 	run_metrics(run, per, &sum);
 	if (cfg->writers && !succeeded(&sum, OP_WRITE) &&
 	    !succeeded(&sum, OP_DIRECT_WRITE))
-		add_reason(reasons, n, "nothing tested: no successful write by %u writer thread%s",
+		add_reason(reasons, n,
+			   "nothing tested: no successful write by %u writer "
+			   "thread%s",
 			   cfg->writers, cfg->writers == 1 ? "" : "s");
 	if (cfg->mmappers && !succeeded(&sum, OP_MMAP_STORE) &&
 	    !succeeded(&sum, OP_SCRIBBLE))
-		add_reason(reasons, n, "nothing tested: no store by %u mmap thread%s",
+		add_reason(reasons, n,
+			   "nothing tested: no store by %u mmap thread%s",
 			   cfg->mmappers, cfg->mmappers == 1 ? "" : "s");
 	return *n;
 }

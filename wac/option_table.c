@@ -51,8 +51,8 @@ const struct wac_option wac_options[] = {
 	 .config_key = "block"},
 	/* times: min and max in milliseconds; 30 days is long enough */
 	{"duration", 'T', T_TIME, "TIME", F(duration_s), 1, 2592000000ull,
-	 .def = "30s",
-	 .help = "run time: 30, 30s, 500ms, 5m", .config_key = "duration_s"},
+	 .def = "30s", .help = "run time: 30, 30s, 500ms, 5m",
+	 .config_key = "duration_s"},
 	{"sync-every", 0, T_COUNT, "N", F(sync_every), 1, 1u << 30, .def = "1",
 	 .help = "sync after every N writes or stores",
 	 .config_key = "sync_every"},
@@ -132,7 +132,8 @@ static int bad(const struct wac_option *o, const char *val)
 		break;
 	case T_TIME:
 		snprintf(expect, sizeof(expect),
-			 "a time from %llums to 30 days, such as 30, 30s, 500ms, 5m",
+			 "a time from %llums to 30 days, such as 30, 30s, "
+			 "500ms, 5m",
 			 o->min);
 		break;
 	case T_SEED:

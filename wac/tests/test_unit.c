@@ -510,7 +510,7 @@ static void hist_percentiles_of_known_samples(void **state)
 static void judge_untested_is_error(void **state)
 {
 	static struct wac_run run;
-	static struct wac_config cfg = { .writers = 2, .mmappers = 0 };
+	static struct wac_config cfg = {.writers = 2, .mmappers = 0};
 	static struct wac_thread threads[2];
 	char reasons[REASONS_MAX][160];
 	const char *verdict;
@@ -523,7 +523,8 @@ static void judge_untested_is_error(void **state)
 	run.verify.done = true;
 	run.verify.sectors = 128;
 	run.verify.counts[V_OK] = 128;
-	assert_int_equal(judge_run(&run, &verdict, reasons, &n), WAC_EXIT_USAGE);
+	assert_int_equal(judge_run(&run, &verdict, reasons, &n),
+			 WAC_EXIT_USAGE);
 	assert_string_equal(verdict, "error");
 	assert_non_null(strstr(reasons[0], "no successful write"));
 	/* one successful write, and the same run passes */
@@ -532,7 +533,8 @@ static void judge_untested_is_error(void **state)
 	assert_string_equal(verdict, "pass");
 	/* a verify that read nothing is an error too */
 	run.verify.sectors = 0;
-	assert_int_equal(judge_run(&run, &verdict, reasons, &n), WAC_EXIT_USAGE);
+	assert_int_equal(judge_run(&run, &verdict, reasons, &n),
+			 WAC_EXIT_USAGE);
 }
 
 int main(void)
