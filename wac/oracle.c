@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "oracle.h"
-#include "atomic_file.h"
 #include "option_table.h"
 
 #include <errno.h>
@@ -8,19 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define STATE_MAGIC 0x3254415453434157ull /* "WACSTAT2" */
-
-struct state_header {
-	uint64_t magic;
-	uint64_t run_id;
-	uint64_t size;
-	uint64_t units;
-	uint32_t block;
-	uint32_t sector_size;
-	uint32_t owners;
-	uint32_t final_sync_ok;
-};
 
 int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
 		uint32_t block, uint32_t sector_size, unsigned owners)
@@ -85,92 +71,6 @@ bool oracle_page_collides(const struct wac_oracle *o, uint64_t unit,
 		if (kind_uses_page_cache(o->owner_kind[oracle_owner(o, u)]))
 			return true;
 	return false;
-}
-
-static int write_all(FILE *f, const void *p, size_t len)
-{
-	return fwrite(p, 1, len, f) == len ? 0 : -EIO;
-}
-
-int oracle_save(const struct wac_oracle *o, const char *path)
-{
-	struct state_header h = {
-		.magic = STATE_MAGIC,
-		.run_id = o->run_id,
-		.size = o->size,
-		.units = o->units,
-		.block = o->block,
-		.sector_size = o->sector_size,
-		.owners = o->owners,
-		.final_sync_ok = o->final_sync_ok,
-	};
-	struct atomic_file a;
-	FILE *f;
-	int ret;
-
-	ret = atomic_open(&a, path);
-	if (ret)
-		return ret;
-	f = a.f;
-	ret = write_all(f, &h, sizeof(h));
-	if (!ret)
-		ret = write_all(f, o->owner_kind, o->owners);
-	if (!ret)
-		ret = write_all(f, o->owner, o->units * sizeof(*o->owner));
-	if (!ret)
-		ret = write_all(f, o->written, o->units * sizeof(*o->written));
-	if (!ret)
-		ret = write_all(f, o->durable, o->units * sizeof(*o->durable));
-	if (!ret)
-		ret = write_all(f, o->flags, o->units);
-	return atomic_commit(&a, ret);
-}
-
-static int read_all(FILE *f, void *p, size_t len)
-{
-	return fread(p, 1, len, f) == len ? 0 : -EINVAL;
-}
-
-int oracle_load(struct wac_oracle *o, const char *path)
-{
-	struct state_header h;
-	FILE *f = fopen(path, "r");
-	int ret;
-
-	if (!f) {
-		ret = -errno;
-		wac_err("cannot open state file %s: %s", path, strerror(errno));
-		return ret;
-	}
-	ret = read_all(f, &h, sizeof(h));
-	if (ret || h.magic != STATE_MAGIC || !h.block || !h.owners ||
-	    h.units != h.size / h.block || h.sector_size < 512 ||
-	    h.block % h.sector_size) {
-		wac_err("%s is not a wac state file", path);
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = oracle_init(o, h.run_id, h.size, h.block, h.sector_size,
-			  h.owners);
-	if (ret)
-		goto out;
-	o->final_sync_ok = h.final_sync_ok;
-	ret = read_all(f, o->owner_kind, o->owners);
-	if (!ret)
-		ret = read_all(f, o->owner, o->units * sizeof(*o->owner));
-	if (!ret)
-		ret = read_all(f, o->written, o->units * sizeof(*o->written));
-	if (!ret)
-		ret = read_all(f, o->durable, o->units * sizeof(*o->durable));
-	if (!ret)
-		ret = read_all(f, o->flags, o->units);
-	if (ret) {
-		wac_err("state file %s is truncated", path);
-		oracle_free(o);
-	}
-out:
-	fclose(f);
-	return ret;
 }
 
 const char *layout_name(enum layout l)

@@ -19,8 +19,16 @@ enum unit_flags {
 	UNIT_IN_FLIGHT = 4, /* an O_DIRECT write of it is queued */
 };
 
+/* What a later 'wac verify' reports about the run the state came from. */
+struct oracle_run_facts {
+	char profile;
+	uint32_t threads, writers, mmappers;
+	bool direct;
+};
+
 struct wac_oracle {
 	uint64_t run_id;
+	struct oracle_run_facts facts;
 	uint64_t size;
 	uint32_t block;
 	uint32_t sector_size;
@@ -71,7 +79,9 @@ void oracle_promise_all(struct wac_oracle *o);
 bool oracle_page_collides(const struct wac_oracle *o, uint64_t unit,
 			  uint32_t page_size);
 
-/* Save/load for 'wac verify'.  0 or -errno; load prints why it failed. */
+/* Save/load for 'wac verify' (state.c: a versioned header with its own
+ * CRC, every field bounds-checked before use).  0 or -errno; load prints
+ * why it failed. */
 int oracle_save(const struct wac_oracle *o, const char *path);
 int oracle_load(struct wac_oracle *o, const char *path);
 

@@ -336,6 +336,9 @@ static void write_document(FILE *f, struct wac_run *run, const char *verdict,
 	json_str(&j, "schema", "wac/1");
 	json_str(&j, "version", WAC_VERSION);
 	json_str(&j, "run_id", run_id);
+	/* a verify is of a run, not a run: importers keep them apart */
+	json_str(&j, "kind", run->cfg->verify_only ? "verify" : "run");
+	json_str(&j, "of_run", run->cfg->verify_only ? run_id : NULL);
 	json_str(&j, "started", when);
 	json_double(&j, "wall_s", (now_ns() - run->wall_start_ns) / 1e9);
 	json_str(&j, "verdict", verdict);

@@ -230,7 +230,13 @@ static int finish(struct wac_run *run)
 	pthread_mutex_lock(&run->report_lock);
 	status = judge_run(run, &verdict, reasons, &nreasons);
 	if (run->cfg->state_path && run->oracle.written) {
-		int ret = oracle_save(&run->oracle, run->cfg->state_path);
+		const struct wac_config *cfg = run->cfg;
+		int ret;
+
+		run->oracle.facts = (struct oracle_run_facts){
+			cfg->profile, cfg->threads, cfg->writers, cfg->mmappers,
+			cfg->direct};
+		ret = oracle_save(&run->oracle, cfg->state_path);
 
 		/* a verify that cannot follow is a setup error, not a pass */
 		if (ret) {

@@ -46,9 +46,15 @@ int wac_verify(struct wac_config *cfg)
 	errors_init(&run.errs);
 	if (oracle_load(&run.oracle, cfg->state_path))
 		goto setup_error;
+	/* the configuration is the run's, from the state file */
 	cfg->size = run.oracle.size;
 	cfg->block = run.oracle.block;
 	cfg->sector_size = run.oracle.sector_size;
+	cfg->profile = run.oracle.facts.profile;
+	cfg->threads = run.oracle.facts.threads;
+	cfg->writers = run.oracle.facts.writers;
+	cfg->mmappers = run.oracle.facts.mmappers;
+	cfg->direct = run.oracle.facts.direct;
 	fd = target_open(cfg->target, &run.ti, O_RDONLY);
 	if (fd < 0)
 		goto setup_error;

@@ -242,6 +242,31 @@ static void layout_segregate_separates_pages(void **state)
 	oracle_free(&o);
 }
 
+/* state_damaged PATH APPEND FLIP_FROM_END: damage a saved state file
+ * (append one byte, or flip the byte FLIP_FROM_END from the end) and
+ * load it. */
+static int state_damaged(const char *path, int append, long flip_from_end)
+{
+	struct wac_oracle back;
+	FILE *f = fopen(path, "r+");
+	int c, ret;
+
+	assert_non_null(f);
+	if (append) {
+		fseek(f, 0, SEEK_END);
+		fputc(0, f);
+	} else {
+		fseek(f, flip_from_end, SEEK_END);
+		c = fgetc(f);
+		fseek(f, flip_from_end, SEEK_END);
+		fputc(c ^ 0x40, f);
+	}
+	fclose(f);
+	ret = oracle_load(&back, path);
+	oracle_free(&back);
+	return ret;
+}
+
 static void oracle_state_roundtrip(void **state)
 {
 	struct wac_oracle *o = make_oracle(), back;
@@ -252,8 +277,11 @@ static void oracle_state_roundtrip(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	o->final_sync_ok = true;
+	o->facts = (struct oracle_run_facts){ 'C', 2, 1, 1, false };
 	assert_int_equal(oracle_save(o, path), 0);
 	assert_int_equal(oracle_load(&back, path), 0);
+	assert_int_equal(back.facts.profile, 'C');
+	assert_int_equal(back.facts.writers, 1);
 	assert_int_equal(back.run_id, 0xabc);
 	assert_int_equal(back.units, 4);
 	assert_memory_equal(back.written, o->written, 16);
@@ -261,11 +289,16 @@ static void oracle_state_roundtrip(void **state)
 	assert_memory_equal(back.owner, o->owner, 8);
 	assert_int_equal(back.flags[3], UNIT_RACED);
 	assert_true(back.final_sync_ok);
-	/* a truncated state file is refused */
-	assert_int_equal(truncate(path, 40), 0);
-	assert_int_not_equal(oracle_load(&back, path), 0);
-	unlink(path);
 	oracle_free(&back);
+	/* a flipped byte in the oracle, one byte too many, a truncated
+	 * file: each refused, nothing read past what is there */
+	assert_int_equal(state_damaged(path, 0, -1), -EINVAL);
+	assert_int_equal(oracle_save(o, path), 0);
+	assert_int_equal(state_damaged(path, 1, 0), -EINVAL);
+	assert_int_equal(oracle_save(o, path), 0);
+	assert_int_equal(truncate(path, 40), 0);
+	assert_int_equal(oracle_load(&back, path), -EINVAL);
+	unlink(path);
 	oracle_free(o);
 }
 
