@@ -99,6 +99,9 @@ const struct wac_option wac_options[] = {
 	 .help = "on a hang, also log blocked tasks with sysrq 'w'"},
 	{"no-prefill", 0, T_SET_BOOL, NULL, F(prefill), .value = false,
 	 .help = "do not zero TARGET first"},
+	{"create", 0, T_SET_BOOL, NULL, F(create), .value = true,
+	 .help = "make TARGET even when it is a bare name that names no file\n"
+		 "(without it such a word is refused: a mistyped subcommand)"},
 	{"json", 0, T_STRING, "FILE", F(json_path),
 	 .help = "the result document (- for stdout)"},
 	{"state", 0, T_STRING, "FILE", F(state_path),

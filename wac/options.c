@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 int parse_size(const char *s, uint64_t *out)
 {
@@ -197,6 +198,15 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 		return -EINVAL;
 	}
 	cfg->target = argv[optind];
+	/* "wac verfy ..." must not start a stress run on a new file "verfy" */
+	if (!cfg->verify_only && !cfg->create && !strchr(cfg->target, '/') &&
+	    access(cfg->target, F_OK)) {
+		wac_err("'%s' is no file here and no subcommand (see wac "
+			"--help): "
+			"give ./%s or --create to make it",
+			cfg->target, cfg->target);
+		return -EINVAL;
+	}
 	if (cfg->verify_only) {
 		if (!cfg->state_path) {
 			wac_err("wac verify needs --state FILE");

@@ -83,6 +83,7 @@ struct wac_config {
 	double hang_timeout_s;
 	bool sysrq;
 	bool prefill;
+	bool create; /* a bare-word TARGET that does not exist may be made */
 	int progress; /* -1 auto (tty), 0 quiet, 1 always */
 	const char *json_path;
 	const char *state_path;

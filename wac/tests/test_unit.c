@@ -277,7 +277,7 @@ static void oracle_state_roundtrip(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	o->final_sync_ok = true;
-	o->facts = (struct oracle_run_facts){ 'C', 2, 1, 1, false };
+	o->facts = (struct oracle_run_facts){'C', 2, 1, 1, false};
 	assert_int_equal(oracle_save(o, path), 0);
 	assert_int_equal(oracle_load(&back, path), 0);
 	assert_int_equal(back.facts.profile, 'C');
@@ -355,10 +355,11 @@ static int parse(struct wac_config *cfg, int argc, const char **argv)
 static void options_profiles(void **state)
 {
 	struct wac_config cfg;
-	const char *c[] = {"wac", "-p", "c", "-t", "64", "f"};
-	const char *f[] = {"wac", "-p", "F", "-t", "8", "f"};
-	const char *fl[] = {"wac", "-p", "F", "--f-mode", "legacy", "f"};
-	const char *split[] = {"wac", "--writers", "3", "--mmappers", "5", "f"};
+	const char *c[] = {"wac", "-p", "c", "-t", "64", "./f"};
+	const char *f[] = {"wac", "-p", "F", "-t", "8", "./f"};
+	const char *fl[] = {"wac", "-p", "F", "--f-mode", "legacy", "./f"};
+	const char *split[] = {"wac",	     "--writers", "3",
+			       "--mmappers", "5",	  "./f"};
 
 	(void)state;
 	assert_int_equal(parse(&cfg, 6, c), 0);
@@ -382,16 +383,16 @@ static void options_rejects(void **state)
 {
 	struct wac_config cfg;
 	const char *bad[][6] = {
-		{"wac", "-p", "G", "f"},
-		{"wac", "-t", "0", "f"},
-		{"wac", "-s", "lots", "f"},
-		{"wac", "-T", "forever", "f"},
-		{"wac", "--msync", "maybe", "f"},
-		{"wac", "--bogus", "f"},
+		{"wac", "-p", "G", "./f"},
+		{"wac", "-t", "0", "./f"},
+		{"wac", "-s", "lots", "./f"},
+		{"wac", "-T", "forever", "./f"},
+		{"wac", "--msync", "maybe", "./f"},
+		{"wac", "--bogus", "./f"},
 		{"wac", "-p", "A"}, /* no target */
 		{"wac", "a", "b"}, /* two targets */
-		{"wac", "verify", "f"}, /* verify without --state */
-		{"wac", "--sector-size", "1000", "f"},
+		{"wac", "verify", "./f"}, /* verify without --state */
+		{"wac", "--sector-size", "1000", "./f"},
 		{"wac", "-t"}, /* missing value */
 	};
 	int argcs[] = {4, 4, 4, 4, 4, 3, 3, 3, 3, 4, 2};
