@@ -164,6 +164,83 @@ int apply_profile(struct wac_config *cfg)
 	return 0;
 }
 
+/* PATH made absolute without needing it to exist: the real directory
+ * and the last component. */
+static void resolve_path(const char *path, char *out, size_t len)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (realpath(path, out))
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		if (!getcwd(dir, sizeof(dir)))
+			dir[0] = '\0';
+		snprintf(out, len, "%s/%s", dir, path);
+		return;
+	}
+	*slash = '\0';
+	if (!realpath(dir[0] ? dir : "/", out))
+		snprintf(out, len, "%s", dir);
+	snprintf(out + strlen(out), len - strlen(out), "/%s", slash + 1);
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	resolve_path(a, ra, sizeof(ra));
+	resolve_path(b, rb, sizeof(rb));
+	return !strcmp(ra, rb);
+}
+
+/* An output can be written where it is meant to go, before any run. */
+static int check_writable(const char *opt, const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(slash ? dir : ".", W_OK) ||
+	    (!access(path, F_OK) && access(path, W_OK))) {
+		wac_err("%s %s cannot be written: %s", opt, path,
+			strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Outputs never overwrite the target or each other, and can be written:
+ * a run must not find that out after it ran. */
+static int check_outputs(const struct wac_config *cfg)
+{
+	const char *json = cfg->json_path && strcmp(cfg->json_path, "-")
+				   ? cfg->json_path
+				   : NULL;
+	const char *state = cfg->verify_only ? NULL : cfg->state_path;
+
+	if (json && same_path(json, cfg->target)) {
+		wac_err("--json %s is the target itself", json);
+		return -EINVAL;
+	}
+	if (state && same_path(state, cfg->target)) {
+		wac_err("--state %s is the target itself", state);
+		return -EINVAL;
+	}
+	if (json && cfg->state_path && same_path(json, cfg->state_path)) {
+		wac_err("--json and --state name the same file %s", json);
+		return -EINVAL;
+	}
+	if (json && check_writable("--json", json))
+		return -EINVAL;
+	if (state && check_writable("--state", state))
+		return -EINVAL;
+	return 0;
+}
+
 int parse_options(int argc, char **argv, struct wac_config *cfg)
 {
 	static struct option longs[64];
@@ -198,6 +275,8 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 		return -EINVAL;
 	}
 	cfg->target = argv[optind];
+	if (check_outputs(cfg))
+		return -EINVAL;
 	/* "wac verfy ..." must not start a stress run on a new file "verfy" */
 	if (!cfg->verify_only && !cfg->create && !strchr(cfg->target, '/') &&
 	    access(cfg->target, F_OK)) {

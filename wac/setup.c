@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "profile.h"
@@ -128,6 +129,23 @@ static int prefill(struct wac_run *run)
 		return setup_fail(
 			run, ret, "cannot fill %s with %llu bytes of zeros: %s",
 			run->ti.path, (unsigned long long)size, strerror(-ret));
+	return 0;
+}
+
+/* --no-prefill: a file shorter than --size is extended (sparse), so
+ * that mmap stores past its end do not die of SIGBUS. */
+static int extend_file(struct wac_run *run)
+{
+	struct stat st;
+
+	if (run->ti.is_blockdev || fstat(run->fd, &st) ||
+	    (uint64_t)st.st_size >= run->cfg->size)
+		return 0;
+	if (ftruncate(run->fd, run->cfg->size))
+		return setup_fail(
+			run, errno, "cannot extend %s to %llu bytes: %s",
+			run->ti.path, (unsigned long long)run->cfg->size,
+			strerror(errno));
 	return 0;
 }
 
@@ -359,6 +377,8 @@ int run_setup(struct wac_run *run)
 	if (ret)
 		return setup_fail(run, ret, "out of memory for the oracle");
 	if (cfg->prefill && (ret = prefill(run)))
+		return ret;
+	if (!cfg->prefill && (ret = extend_file(run)))
 		return ret;
 	if (profile_scribbles(cfg) && (ret = setup_fsrc(run)))
 		return ret;
