@@ -115,10 +115,25 @@ static void take_record(struct kmsg_monitor *m, char *rec)
 	if (cls < 0)
 		return;
 	pthread_mutex_lock(&m->lock);
-	m->counts[cls]++;
-	if (m->nlines < KMSG_LINES_MAX && !seen_line(m, text))
-		m->lines[m->nlines++] = strdup(text);
+	if (!kmsg_record_from_kernel(rec)) {
+		m->set_aside.not_kernel++;
+	} else if (!kmsg_scope_covers(&m->scope, text)) {
+		m->set_aside.other_device++;
+	} else {
+		m->counts[cls]++;
+		if (m->nlines < KMSG_LINES_MAX && !seen_line(m, text))
+			m->lines[m->nlines++] = strdup(text);
+	}
 	pthread_mutex_unlock(&m->lock);
+}
+
+bool kmsg_record_from_kernel(const char *record)
+{
+	char *end;
+	unsigned long prio = strtoul(record, &end, 10);
+
+	/* "pri,seq,...": the facility is pri >> 3; LOG_KERN is 0 */
+	return end == record || *end != ',' || !(prio >> 3);
 }
 
 static void drain(struct kmsg_monitor *m)

@@ -19,6 +19,27 @@ enum kmsg_class {
 };
 
 #define KMSG_LINES_MAX 32
+#define KMSG_SCOPE_MAX 16
+
+/* The devices a run's kernel-log lines may name (kmsg_scope.c); empty:
+ * every line counts. */
+struct kmsg_scope {
+	char dev[KMSG_SCOPE_MAX][32];
+	unsigned n;
+};
+
+void kmsg_scope_add(struct kmsg_scope *s, const char *name);
+void kmsg_scope_add_stack(struct kmsg_scope *s, const char *dev, int depth);
+bool kmsg_scope_covers(const struct kmsg_scope *s, const char *msg);
+
+/* Why a matching line was set aside instead of counted. */
+struct kmsg_set_aside {
+	uint64_t not_kernel; /* written to /dev/kmsg by a process */
+	uint64_t other_device; /* names only devices outside the scope */
+};
+
+/* A /dev/kmsg record's facility is the kernel's (0), not a process's. */
+bool kmsg_record_from_kernel(const char *record);
 
 struct kmsg_monitor {
 	int fd;
@@ -27,6 +48,8 @@ struct kmsg_monitor {
 	uint64_t counts[KM__COUNT];
 	char *lines[KMSG_LINES_MAX];
 	unsigned nlines;
+	struct kmsg_scope scope;
+	struct kmsg_set_aside set_aside;
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool stop;

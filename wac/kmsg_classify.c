@@ -19,6 +19,8 @@
 
 struct log_classes {
 	unsigned long long lines;
+	struct kmsg_scope scope;
+	struct kmsg_set_aside set_aside;
 	unsigned long long counts[KM__COUNT];
 	char *first[KM__COUNT][FIRST_LINES];
 };
@@ -42,6 +44,14 @@ static void take_line(struct log_classes *lc, char *line)
 	c = kmsg_classify(msg);
 	if (c < 0)
 		return;
+	if (msg != line && !kmsg_record_from_kernel(line)) {
+		lc->set_aside.not_kernel++;
+		return;
+	}
+	if (!kmsg_scope_covers(&lc->scope, msg)) {
+		lc->set_aside.other_device++;
+		return;
+	}
 	n = lc->counts[c]++;
 	if (n < FIRST_LINES)
 		lc->first[c][n] = strdup(msg);
@@ -49,7 +59,10 @@ static void take_line(struct log_classes *lc, char *line)
 
 static void print_text(const struct log_classes *lc)
 {
-	printf("%llu lines\n", lc->lines);
+	printf("%llu lines; set aside: %llu from processes, %llu about other "
+	       "devices\n",
+	       lc->lines, (unsigned long long)lc->set_aside.not_kernel,
+	       (unsigned long long)lc->set_aside.other_device);
 	for (int c = 0; c < KM__COUNT; c++) {
 		if (!lc->counts[c])
 			continue;
@@ -86,9 +99,25 @@ static void print_json(const struct log_classes *lc)
 			chans[nchans++] = kmsg_class_channel(c);
 	}
 	json_obj_end(&j);
+	json_obj_begin(&j, "set_aside");
+	json_u64(&j, "not_kernel", lc->set_aside.not_kernel);
+	json_u64(&j, "other_device", lc->set_aside.other_device);
+	json_obj_end(&j);
 	channels_write(&j, chans, nchans);
 	json_obj_end(&j);
 	fputc('\n', stdout);
+}
+
+/* "sda,dm-0": the devices of the run (their stacks too, when this
+ * machine has them). */
+static void add_devices(struct kmsg_scope *s, const char *list)
+{
+	char buf[256], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		kmsg_scope_add(s, tok);
 }
 
 int kmsg_classify_main(int argc, char **argv)
@@ -101,6 +130,8 @@ int kmsg_classify_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			as_json = true;
+		} else if (!strcmp(argv[i], "--devices") && i + 1 < argc) {
+			add_devices(&lc.scope, argv[++i]);
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			fputs(kmsg_usage, stdout);

@@ -265,6 +265,14 @@ static void write_kmsg(struct json *j, const struct kmsg_monitor *k,
 	for (int c = 0; c < KM__COUNT; c++)
 		json_u64(j, kmsg_class_name(c), k->counts[c]);
 	json_obj_end(j);
+	json_obj_begin(j, "set_aside");
+	json_u64(j, "not_kernel", k->set_aside.not_kernel);
+	json_u64(j, "other_device", k->set_aside.other_device);
+	json_arr_begin(j, "scope");
+	for (unsigned i = 0; i < k->scope.n; i++)
+		json_str(j, NULL, k->scope.dev[i]);
+	json_arr_end(j);
+	json_obj_end(j);
 	json_arr_begin(j, "lines");
 	for (unsigned i = 0; i < k->nlines; i++)
 		json_str(j, NULL, k->lines[i]);

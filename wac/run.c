@@ -102,6 +102,10 @@ static int start(struct wac_run *run)
 		ret = run_setup(run);
 	if (ret)
 		return ret;
+	/* from here on, lines about other disks are set aside */
+	kmsg_lock(&run->kmsg);
+	kmsg_scope_add_stack(&run->kmsg.scope, run->ti.device, 3);
+	kmsg_unlock(&run->kmsg);
 	watch_threads(run);
 	return start_threads(run);
 }

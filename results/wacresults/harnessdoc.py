@@ -139,13 +139,18 @@ def guest_log(d):
     return b""
 
 
-def classify_log(wac, log):
-    """`wac kmsg-classify --json` over the log (wac-kmsg/1)."""
+def classify_log(wac, log, devices=()):
+    """`wac kmsg-classify --json` over the log (wac-kmsg/1); lines that
+    name only devices outside DEVICES (the scenario's stack) are set
+    aside by wac."""
     empty = {"schema": "wac-kmsg/1", "lines": 0, "classes": {}, "channels": []}
     if not log:
         return empty
+    cmd = [wac, "kmsg-classify", "--json"]
+    if devices:
+        cmd += ["--devices", ",".join(devices)]
     try:
-        r = subprocess.run([wac, "kmsg-classify", "--json"], input=log,
+        r = subprocess.run(cmd, input=log,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise Unusable("%s kmsg-classify: %s" % (wac, e))
@@ -158,6 +163,12 @@ def classify_log(wac, log):
         raise Unusable("%s kmsg-classify failed (exit %d%s)" % (
             wac, r.returncode, ": " + why[0] if why else ""))
     return doc
+
+
+def scenario_devices(result):
+    """The kernel names of the scenario's device stack (base disk, dm)."""
+    return [v for v in (result.get("base_dev"), result.get("flakey_dev"))
+            if isinstance(v, str) and v]
 
 
 def wac_docs(d, result):
@@ -244,7 +255,7 @@ def build(d, wac, expect=None):
         expect = ctx.get("expect") or ""
     docs = wac_docs(d, res)
     refs = [wac_entry(n, data, doc, res) for n, data, doc in docs]
-    kmsg = classify_log(wac, guest_log(d))
+    kmsg = classify_log(wac, guest_log(d), scenario_devices(res))
     status = ctx.get("vm_status") or "poweroff"
     wac_ch = sorted({c for r in refs for c in r["channels"]})
     kmsg_ch = sorted(set(kmsg.get("channels") or []))
@@ -270,6 +281,7 @@ def build(d, wac, expect=None):
             "verdict": verdict, "channels": chans, "wac_channels": wac_ch,
             "kmsg_channels": kmsg_ch,
             "kmsg": {k: v.get("count") for k, v in sorted((kmsg.get("classes") or {}).items())},
+            "kmsg_set_aside": kmsg.get("set_aside"),
             "vm_status": status, "boot_retries": ctx.get("boot_retries") or 0,
             "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs)},
         "outcome": outcome, "reason": reason, "wac": refs,
