@@ -31,22 +31,19 @@ void summary_print(struct wac_run *run, const char *verdict,
 				op_name(op), sum.ops[op].count / secs,
 				sum.ops[op].bytes / secs / 1e6,
 				(unsigned long long)sum.ops[op].errors);
-	if (v->done)
-		fprintf(out,
-			"  verify: %llu sectors, %llu ok, %llu unwritten, %llu "
-			"stale, %llu raced, %llu collision; %llu torn, %llu "
-			"misdirected, %llu foreign, %llu future, %llu lost\n",
-			(unsigned long long)v->sectors,
-			(unsigned long long)v->counts[V_OK],
-			(unsigned long long)v->counts[V_UNWRITTEN],
-			(unsigned long long)v->counts[V_STALE],
-			(unsigned long long)v->counts[V_RACED],
-			(unsigned long long)v->counts[V_COLLISION],
-			(unsigned long long)v->counts[V_TORN],
-			(unsigned long long)v->counts[V_MISDIRECTED],
-			(unsigned long long)v->counts[V_FOREIGN],
-			(unsigned long long)v->counts[V_FUTURE],
-			(unsigned long long)v->counts[V_LOST]);
+	if (v->done) {
+		fprintf(out, "  verify: %llu sectors",
+			(unsigned long long)v->sectors);
+		for (int c = 0; c < V__COUNT; c++)
+			fprintf(out, "%s %llu %s",
+				c && verify_class_fails(c) &&
+						!verify_class_fails(c - 1)
+					? ";"
+					: ",",
+				(unsigned long long)v->counts[c],
+				verify_class_name(c));
+		fputc('\n', out);
+	}
 	if (!run->kmsg.available && !run->cfg->verify_only)
 		fprintf(out, "  kernel log not watched: %s\n", run->kmsg.error);
 	fprintf(out, "  verdict: %s\n", verdict);

@@ -13,8 +13,8 @@
 #define PAGE_BYTES 4096u
 
 static const char *const class_names[V__COUNT] = {
-	"ok",	"unwritten",   "stale",	  "raced",  "collision",
-	"torn", "misdirected", "foreign", "future", "lost",
+	"ok",	       "unwritten", "stale",  "raced", "collision",  "torn",
+	"misdirected", "foreign",   "future", "lost",  "unreadable",
 };
 
 const char *verify_class_name(enum verify_class c)
@@ -131,6 +131,30 @@ static int read_chunk(int fd, char *buf, size_t len, uint64_t off, size_t *got)
 	return 0;
 }
 
+/* A chunk that failed to read: sector by sector, so that only the
+ * sectors the device refuses are unreadable. */
+static void narrow_down(const struct wac_oracle *o, int fd, char *buf,
+			uint64_t off, size_t len, struct verify_result *r)
+{
+	struct verify_finding f;
+	size_t got;
+
+	for (size_t i = 0; i < len; i += o->sector_size) {
+		uint64_t sector = (off + i) / o->sector_size;
+
+		if (read_chunk(fd, buf, o->sector_size, off + i, &got)) {
+			memset(&f, 0, sizeof(f));
+			f.sector = sector;
+			f.owner = oracle_owner(o, sector * o->sector_size /
+							  o->block);
+			count(r, V_UNREADABLE, &f);
+		} else {
+			count(r, classify_sector(o, sector, buf, &f), &f);
+		}
+		r->sectors++;
+	}
+}
+
 int verify_target(const struct wac_oracle *o, const char *path,
 		  struct verify_result *r, struct heartbeat *hb)
 {
@@ -160,10 +184,14 @@ int verify_target(const struct wac_oracle *o, const char *path,
 		if (hb)
 			hb_end(hb);
 		if (ret) {
-			snprintf(r->error, sizeof(r->error),
-				 "read %s at %llu: %s", path,
-				 (unsigned long long)off, strerror(-ret));
-			goto out;
+			if (!r->error[0])
+				snprintf(r->error, sizeof(r->error),
+					 "read %s at %llu: %s", path,
+					 (unsigned long long)off,
+					 strerror(-ret));
+			narrow_down(o, fd, buf, off, len, r);
+			ret = 0;
+			continue;
 		}
 		for (size_t i = 0; i < len; i += o->sector_size) {
 			uint64_t sector = (off + i) / o->sector_size;

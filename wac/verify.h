@@ -18,6 +18,7 @@ enum verify_class {
 	V_FOREIGN,
 	V_FUTURE,
 	V_LOST,
+	V_UNREADABLE, /* the device would not give it back (EIO ...) */
 	V__COUNT,
 };
 
@@ -55,8 +56,11 @@ enum verify_class classify_sector(const struct wac_oracle *o, uint64_t sector,
 
 /*
  * Read all of path (bypassing the page cache where it can) and classify
- * every sector.  hb, if given, shows the watchdog that reads progress.
- * Returns 0, or -errno with r->error set.
+ * every sector; where a read fails, narrow down to single sectors and
+ * class those that cannot be read "unreadable" (r->error keeps the
+ * first failure), so that one bad sector hides none of the others.  hb, if
+ * given, shows the watchdog that reads progress. Returns 0, or -errno with
+ * r->error set.
  */
 int verify_target(const struct wac_oracle *o, const char *path,
 		  struct verify_result *r, struct heartbeat *hb);
