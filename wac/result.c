@@ -363,6 +363,7 @@ static void write_document(FILE *f, struct wac_run *run, const char *verdict,
 	write_config(&j, run);
 	write_target(&j, &run->ti);
 	write_metrics(&j, run);
+	direct_path_write(&j, run);
 	write_integrity(&j, run);
 	write_hangs(&j, run);
 	json_obj_end(&j);

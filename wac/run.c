@@ -305,6 +305,7 @@ int wac_run(struct wac_config *cfg)
 	final_sync(&run);
 	target_read_stat(&run.ti, &run.stat_after);
 	close_threads(&run);
+	direct_path_measure(&run);
 	verify_target(&run.oracle, run.ti.path, &run.verify, &run.main_hb);
 	/* Let the kernel log what the last I/O provoked before we stop. */
 	usleep(200000);

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "direct_path.h"
 #include "engine.h"
 #include "errors.h"
 #include "judge.h"
@@ -72,6 +73,7 @@ struct wac_run {
 	struct kmsg_monitor kmsg;
 	struct watchdog watchdog;
 	struct verify_result verify;
+	struct direct_path direct;
 	struct hang_report *hangs;
 	unsigned nhangs;
 	char *fsrc; /* profile F source mapping */

@@ -382,5 +382,8 @@ int run_setup(struct wac_run *run)
 		return ret;
 	if (profile_scribbles(cfg) && (ret = setup_fsrc(run)))
 		return ret;
-	return setup_threads(run);
+	ret = setup_threads(run);
+	if (!ret)
+		direct_path_probe(run);
+	return ret;
 }
