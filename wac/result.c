@@ -57,6 +57,9 @@ static void write_target(struct json *j, const struct target_info *ti)
 	else
 		json_null(j, "fs_type");
 	json_str(j, "device", ti->device[0] ? ti->device : NULL);
+	json_str(j, "device_kind", ti->device_kind[0] ? ti->device_kind : NULL);
+	json_str(j, "device_model",
+		 ti->device_model[0] ? ti->device_model : NULL);
 	json_u64(j, "major", ti->major);
 	json_u64(j, "minor", ti->minor);
 	json_u64(j, "sector_size", ti->logical_block_size);

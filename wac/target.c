@@ -142,6 +142,42 @@ static void locate_file_device(struct target_info *ti, const struct stat *st)
 	}
 }
 
+/* What kind of device holds the target, so that runs on a loop device,
+ * a scsi_debug disk and tmpfs are never compared as one. */
+static void target_kind(struct target_info *ti)
+{
+	static const struct {
+		const char *prefix, *kind;
+	} by_name[] = {
+		{"loop", "loop"}, {"dm-", "dm"},    {"md", "md"},
+		{"zram", "zram"}, {"pmem", "pmem"}, {"nvme", "nvme"},
+		{"vd", "virtio"}, {"nbd", "nbd"},   {"mmcblk", "mmc"},
+	};
+	char path[PATH_MAX + 16];
+	const char *kind = "disk";
+	size_t n;
+
+	if (!ti->device[0]) {
+		/* no block device: tmpfs, a FUSE or network filesystem */
+		snprintf(ti->device_kind, sizeof(ti->device_kind), "%s",
+			 ti->fs_type[0] ? ti->fs_type : "none");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/device/model", ti->sysfs_dir);
+	if (!read_sysfs(path, ti->device_model, sizeof(ti->device_model))) {
+		n = strlen(ti->device_model);
+		while (n && ti->device_model[n - 1] == ' ')
+			ti->device_model[--n] = '\0';
+	}
+	for (size_t i = 0; i < sizeof(by_name) / sizeof(*by_name); i++)
+		if (!strncmp(ti->device, by_name[i].prefix,
+			     strlen(by_name[i].prefix)))
+			kind = by_name[i].kind;
+	if (!strcmp(ti->device_model, "scsi_debug"))
+		kind = "scsi_debug";
+	snprintf(ti->device_kind, sizeof(ti->device_kind), "%s", kind);
+}
+
 int target_open(const char *path, struct target_info *ti, int flags)
 {
 	struct stat st;
@@ -178,6 +214,7 @@ int target_open(const char *path, struct target_info *ti, int flags)
 		return -EINVAL;
 	}
 	target_probe_device(ti);
+	target_kind(ti);
 	if (ti->is_blockdev) {
 		int lbs;
 

@@ -13,6 +13,8 @@ struct target_info {
 	uint64_t bdev_size; /* block devices: bytes */
 	char fs_type[32]; /* "" for a raw device */
 	char device[64]; /* sysfs name of the whole disk: "sda", "loop0" */
+	char device_kind[16]; /* loop, scsi_debug, dm, md, nvme, tmpfs ... */
+	char device_model[64]; /* device/model in sysfs, "" when none */
 	char sysfs_dir[PATH_MAX]; /* its /sys/devices/... directory */
 	unsigned major, minor; /* of the partition or disk holding it */
 	uint32_t logical_block_size; /* of the device, 0 if unknown */

@@ -31,6 +31,8 @@ def wac_fields(doc):
         "tool": "wac",
         "profile": cfg.get("profile"),
         "fs": tgt.get("fs_type"),
+        "device_kind": tgt.get("device_kind"),
+        "device_model": tgt.get("device_model"),
         "sector_size": tgt.get("sector_size") or cfg.get("sector_size"),
         "integrity_format": integ.get("format"),
         "stable_writes": tgt.get("stable_writes"),

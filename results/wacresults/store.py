@@ -11,7 +11,7 @@ SCHEMA_VERSION = 1
 # comparable: compare groups runs that agree on all of them (minus the
 # fields the selectors name, and minus suite_commit).
 KEY_FIELDS = [
-    "tool", "scenario", "profile", "fs", "device_kind", "dif", "dix",
+    "tool", "scenario", "profile", "fs", "device_kind", "device_model", "dif", "dix",
     "guard", "sector_size", "integrity_format", "stable_writes", "writers",
     "mmappers", "direct", "size", "block", "engine", "iodepth",
     "write_sync", "msync", "sync_every", "duration_s", "f_mode", "layout", "accel",
