@@ -1,6 +1,7 @@
 # A metric over time, one panel per group, with the baseline band.
 # Variables: datafile (runs, one index block per group), nightsfile (per
-# night: time mean sd runs), bandfile, ng, ylabel, title
+# night: time mean sd runs), bandfile, ng, ylabel, title, xmin, xmax (the
+# padded time range), xtic_s, has_base (a baseline band exists)
 cols = (ng <= 1) ? 1 : (ng <= 4 ? 2 : (ng <= 9 ? 3 : 4))
 rows = int(ceil(ng * 1.0 / cols))
 width = 450 * cols + 100
@@ -11,7 +12,8 @@ set multiplot layout rows,cols title title noenhanced font ',14'
 set xdata time
 set timefmt '%Y-%m-%dT%H:%M:%SZ'
 set format x "%m-%d\n%H:%M"
-if (exists("xtic_s") && xtic_s > 0) { set xtics xtic_s }
+set xrange [xmin:xmax]
+set xtics xtic_s
 unset title
 set ylabel ylabel noenhanced
 set key bottom left font ',9' noenhanced
@@ -29,8 +31,13 @@ do for [g=0:ng-1] {
     }
     set title system(sprintf("awk -v g=%d '/^# /{n++; if (n==g+1) {sub(/^# /,\"\"); print; exit}}' '%s'", g, datafile)) noenhanced
     if (g > 0) { unset key }
-    plot datafile index g using 1:2 with points pt 7 ps 0.6 lc rgb '#999999' title 'single runs', \
-         nightsfile index g using 1:2:3 with yerrorlines pt 7 ps 1.2 lw 2 lc rgb C[2] title 'night: mean ±1 sd', \
-         NaN with boxes fs solid 0.7 fc rgb '#cfe2f3' title 'baseline mean ±1 sd'
+    if (has_base) {
+        plot datafile index g using 1:2 with points pt 7 ps 0.6 lc rgb '#999999' title 'single runs', \
+             nightsfile index g using 1:2:3 with yerrorlines pt 7 ps 1.2 lw 2 lc rgb C[2] title 'night: mean ±1 sd', \
+             NaN with boxes fs solid 0.7 fc rgb '#cfe2f3' title 'baseline mean ±1 sd'
+    } else {
+        plot datafile index g using 1:2 with points pt 7 ps 0.6 lc rgb '#999999' title 'single runs', \
+             nightsfile index g using 1:2:3 with yerrorlines pt 7 ps 1.2 lw 2 lc rgb C[2] title 'night: mean ±1 sd'
+    }
 }
 unset multiplot
