@@ -126,13 +126,16 @@ def result_of(d):
 
 
 def guest_log(d):
-    """The guest's kernel log from the scenario's start marker on."""
+    """The guest's kernel log from the scenario's (last) start marker on:
+    on the native backend dmesg also holds every earlier run."""
     for name in LOGS:
         p = os.path.join(d, name)
         if os.path.exists(p) and os.path.getsize(p) > 0:
             with open(p, "rb") as fh:
                 data = fh.read()
-            m = START.search(data)
+            m = None
+            for m in START.finditer(data):
+                pass
             if not m:
                 return b""
             return data[data.rfind(b"\n", 0, m.start()) + 1:]
