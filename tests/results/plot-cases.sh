@@ -151,6 +151,29 @@ test_plot_labels_never_collide() {
 	[ "$n" -ge 2 ] || _fail "few labels: $n upright" || return 1
 }
 
+# Throughputs three orders of magnitude apart: a log axis, and it says so.
+test_plots_log_axis() {
+	_require_cmd gnuplot
+	local d=$WORK/plotlog p s i n=0 base
+	mkdir -p "$d"
+	for p in A B; do
+		base=100
+		[ $p = A ] || base=100000
+		for s in 0 1; do
+			for i in 1 2 3; do
+				n=$((n + 1))
+				"$MKFIX" "$d/r$n.json" run_id="log$n" profile=$p stable=$s \
+					ops=$((base + i)) || return 1
+			done
+		done
+	done
+	"$RESULTS" --db "$d/db" import -q "$d" || return 1
+	"$PLOT" cost --db "$d/db" --out "$d" --format svg >/dev/null || return 1
+	"$PLOT" kernels --db "$d/db" --out "$d" --format svg >/dev/null || return 1
+	svg_has "$d/cost.svg" "operations per second (total.ops_per_s) (log scale)" || return 1
+	svg_has "$d/kernels.svg" "operations per second (total.ops_per_s) (log scale)"
+}
+
 test_plots_real_runs() {
 	_require_cmd gnuplot
 	local f n
