@@ -177,8 +177,18 @@ mount_fs() {
 # run_wac [verify] [EXTRA ARGS...]: one generator invocation, in the
 # background so that a process whose threads sit in D state (a hang the
 # watchdog reported) cannot stall the scenario once its JSON is written.
+# dump_tasks WHY: every task (sysrq t) and every CPU (sysrq l) into the
+# kernel log while the hang lasts: a lock holder that runs or sleeps
+# interruptibly is invisible to a blocked-tasks dump (sysrq w) alone.
+dump_tasks() {
+	echo "wac-guest: $1: sysrq t, l"
+	echo t >/proc/sysrq-trigger
+	echo l >/proc/sysrq-trigger
+	echo "wac-guest: task dump end"
+}
+
 run_wac() {
-	local mode=run pid rc json waited=0 stuck=false
+	local mode=run pid rc json waited=0 stuck=false dumped=false
 	if [ "${1:-}" = verify ]; then
 		mode=verify
 		shift
@@ -197,6 +207,8 @@ run_wac() {
 	"${cmd[@]}" >"$OUT/wac-$WAC_N.out" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
+		[ "$dumped" = false ] && grep -q '"verdict": "hang"' "$json" 2>/dev/null &&
+			dump_tasks "wac[$WAC_N] reported a hang" && dumped=true
 		if [ -s "$json" ]; then
 			waited=$((waited + 1))
 			if [ "$waited" -gt 20 ] && [ "$stuck" = false ]; then

@@ -8,13 +8,17 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export TMPDIR=/tmp
 
 # A guest-side watchdog: shortly before the host's deadline, log blocked
-# tasks (sysrq w) so the serial log shows where things are stuck.
+# tasks (sysrq w), every task (t) and every CPU (l), so the serial log
+# shows where things are stuck and who may hold what they wait for.
 start_watchdog() {
 	local after=$1
 	(
 		sleep "$after"
-		echo "wac-guest: watchdog: scenario still running after ${after}s, sysrq w"
+		echo "wac-guest: watchdog: scenario still running after ${after}s, sysrq w, t, l"
 		echo w >/proc/sysrq-trigger
+		echo t >/proc/sysrq-trigger
+		echo l >/proc/sysrq-trigger
+		echo "wac-guest: task dump end"
 	) &
 }
 

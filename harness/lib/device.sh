@@ -44,13 +44,18 @@ dev_undo_push() {
 	echo >>"$DEV_UNDO"
 }
 
+# dev_undo_all: every undo action, newest first.  (No process
+# substitution: a guest without udev has no /dev/fd, and the loop would
+# silently undo nothing.)
 dev_undo_all() {
 	local line
 	[ -n "$DEV_UNDO" ] && [ -s "$DEV_UNDO" ] || return 0
+	tac "$DEV_UNDO" >"$DEV_UNDO.rev"
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		eval "$line" >/dev/null 2>&1 || true
-	done < <(tac "$DEV_UNDO")
+	done <"$DEV_UNDO.rev"
+	rm -f "$DEV_UNDO.rev"
 	: >"$DEV_UNDO"
 }
 

@@ -39,7 +39,7 @@ vm_boot() {
 		-nodefaults -display none -no-reboot \
 		-smp "$VM_CPUS" -m "$VM_MEM_MB" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on $append" \
+		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on log_buf_len=8M $append" \
 		-serial "file:$log" \
 		-monitor "unix:$mon,server,nowait" \
 		-fsdev "local,id=wacshare,path=$share,security_model=none" \
@@ -94,13 +94,13 @@ monitor_cmd() {
 	EOF
 }
 
-# vm_kill_hung PID MONITOR: ask the guest for blocked tasks (sysrq w) and
-# all CPUs' backtraces (sysrq l) through the emulated keyboard, give the
+# vm_kill_hung PID MONITOR: ask the guest for blocked tasks (sysrq w), every
+# task (t) and all CPUs' backtraces (l) through the emulated keyboard, give the
 # console a moment, kill QEMU.
 vm_kill_hung() {
 	local pid=$1 mon=$2 k
 	if [ -S "$mon" ]; then
-		for k in w l; do
+		for k in w t l; do
 			monitor_cmd "$mon" "sendkey alt-sysrq-$k"
 			sleep 2
 		done
