@@ -20,6 +20,8 @@ MNT=${WAC_MNT:-/mnt/wac}
 
 # shellcheck source=helpers.sh
 . "$GUEST_DIR/helpers.sh"
+# shellcheck source=stream.sh
+. "$GUEST_DIR/stream.sh"
 # In the VM the share holds device.sh and steps.tsv beside this script;
 # the native backend runs it from the tree.
 LIB_DIR=$GUEST_DIR
@@ -88,6 +90,7 @@ write_result() {
 		printf '%s"wac":[%s],"sh":[%s]}\n' "$sep" "${WAC_RUNS[*]}" "${SH_RUNS[*]}"
 	} >"$OUT/result.json.tmp"
 	mv "$OUT/result.json.tmp" "$OUT/result.json"
+	stream_out "$OUT/result.json"
 }
 
 # result KEY VALUE: one fact (number, null or string).
@@ -210,6 +213,7 @@ run_wac() {
 		[ "$dumped" = false ] && grep -q '"verdict": "hang"' "$json" 2>/dev/null &&
 			dump_tasks "wac[$WAC_N] reported a hang" && dumped=true
 		if [ -s "$json" ]; then
+			[ "$waited" -eq 0 ] && stream_out "$json"
 			waited=$((waited + 1))
 			if [ "$waited" -gt 20 ] && [ "$stuck" = false ]; then
 				log "wac[$WAC_N] wrote its result but has not exited (threads in D state?)"
@@ -221,6 +225,7 @@ run_wac() {
 	done
 	rc=0
 	wait "$pid" || rc=$?
+	[ "$waited" -gt 0 ] || stream_out "$json"
 	WAC_RUNS+=("{\"n\":$WAC_N,\"mode\":\"$mode\",\"exit\":$rc,\"stuck\":$stuck,\"json\":\"wac-$WAC_N.json\"}")
 	write_result
 	log "wac[$WAC_N] exit $rc"

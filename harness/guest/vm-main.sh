@@ -4,6 +4,7 @@
 set -euo pipefail
 
 SHARE=$1
+MEMOUT=/tmp/out
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export TMPDIR=/tmp
 
@@ -22,14 +23,21 @@ start_watchdog() {
 	) &
 }
 
+# shellcheck source=stream.sh
+. "$SHARE/guest/stream.sh"
+
 main() {
 	local rc=0
 	# shellcheck disable=SC1091
 	. "$SHARE/scenario.env"
 	start_watchdog "$((SCN_TIMEOUT > 20 ? SCN_TIMEOUT - 10 : SCN_TIMEOUT))"
 	echo "wac-guest: kernel $(uname -r), scenario $SCN_NAME"
-	bash "$SHARE/guest/scenario.sh" "$SHARE/scenario.env" "$SHARE/out" "$SHARE/bin/wac" || rc=$?
-	echo "$rc" >"$SHARE/out/exit"
+	# results live in guest memory and leave through the results channel
+	# first, then the share: a stuck 9p share cannot take them down
+	bash "$SHARE/guest/scenario.sh" "$SHARE/scenario.env" "$MEMOUT" "$SHARE/bin/wac" || rc=$?
+	echo "$rc" >"$MEMOUT/exit"
+	stream_out "$MEMOUT"/*
+	cp -a "$MEMOUT"/. "$SHARE/out/"
 	echo "wac-guest: scenario exit $rc"
 	sync
 }

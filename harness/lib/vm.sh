@@ -31,7 +31,7 @@ vm_boot() {
 	# results tree, which may sit deep in a user's checkout.
 	mondir=$(mktemp -d "${TMPDIR:-/tmp}/wacvm.XXXXXX")
 	mon=$mondir/monitor.sock
-	rm -f "$log"
+	rm -f "$log" "$log.results"
 	VM_STATUS="" VM_BOOT_S=""
 	start=$(now_s)
 	# shellcheck disable=SC2046
@@ -42,6 +42,8 @@ vm_boot() {
 		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on log_buf_len=8M $append" \
 		-serial "file:$log" \
 		-monitor "unix:$mon,server,nowait" \
+		-device virtio-serial-pci -chardev "file,id=wacresults,path=$log.results" \
+		-device "virtserialport,chardev=wacresults,name=wac.results" \
 		-fsdev "local,id=wacshare,path=$share,security_model=none" \
 		-device "virtio-9p-pci,fsdev=wacshare,mount_tag=wacshare" \
 		-nic none </dev/null >"$log.qemu" 2>&1 &

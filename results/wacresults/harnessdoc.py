@@ -307,6 +307,8 @@ def build(d, wac, expect=None):
             "vm_status": status, "boot_retries": ctx.get("boot_retries") or 0,
             "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs),
             "tasks": tasks.analyse(log),
+            # files the 9p share did not deliver, taken from the results channel
+            "recovered": ctx.get("recovered") or [],
             "direct_path": direct},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
