@@ -312,7 +312,7 @@ def build(d, wac, expect=None):
             "direct_path": direct},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
-    for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky"):
+    for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky", "batch"):
         doc[k] = ctx.get(k)
     return doc, outcome, J.summary(verdict, chans), reason
 
