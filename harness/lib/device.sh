@@ -55,7 +55,8 @@ dev_undo_all() {
 		[ -n "$line" ] || continue
 		eval "$line" >/dev/null 2>&1 || true
 	done < <(tac "$DEV_UNDO")
-	: >"$DEV_UNDO"
+	# the stack may have removed its own directory (rm -rf DEV_DIR)
+	[ ! -e "$DEV_UNDO" ] || : >"$DEV_UNDO"
 }
 
 # dev_loop SIZE_MB [SECTOR_SIZE]: print the new /dev/loopN.

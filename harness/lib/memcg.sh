@@ -99,7 +99,9 @@ memcg_limit() {
 	fi
 	echo "$mem" >"$d/memory.limit_in_bytes" || return 1
 	[ -e "$d/memory.memsw.limit_in_bytes" ] || return 0
-	if [ "$1" != max ] && [ "$2" != max ]; then
+	if [ "$1" = max ] || [ "$2" = max ]; then
+		swap=-1
+	else
 		swap=$((mem + swap))
 	fi
 	echo "$swap" >"$d/memory.memsw.limit_in_bytes"

@@ -30,7 +30,10 @@ DEVICE_FACTS = [  # result.json key -> harness.json device key
     ("stable_writes_top", "stable_writes_top"),
     ("stable_writes_initial", "stable_writes_initial"),
     ("stable_writes_set", "stable_writes_after_set"),
+    ("device_na", "na"),  # why a target has no block device (tmpfs)
+    ("overlay_layers", "overlay_layers"),
 ]
+NO_DISK = ("dif", "dix", "guard", "sector_size")  # null without a disk
 
 
 class Unusable(Exception):
@@ -248,6 +251,23 @@ def ops_per_s(docs):
     return None
 
 
+def memory_of(result):
+    """observed.memory: the memory cgroup's reclaim counters (deltas over
+    each wac run, summed in counters), or None without a cgroup."""
+    mem = result.get("memory")
+    if not isinstance(mem, dict):
+        return None
+    mem = dict(mem)
+    total = {}
+    for run in mem.get("runs") or []:
+        for k, v in ((run or {}).get("counters") or {}).items():
+            if isinstance(v, (int, float)):
+                total[k] = max(total.get(k, 0), v) if k == "peak_bytes" \
+                    else total.get(k, 0) + v
+    mem["counters"] = total
+    return mem
+
+
 def build(d, wac, expect=None):
     """(harness.json document, OUTCOME, OBSERVED_SUMMARY, REASON)."""
     if not os.path.isdir(d):
@@ -272,6 +292,8 @@ def build(d, wac, expect=None):
     device = dict(ctx.get("device") or {})
     for rk, hk in DEVICE_FACTS:
         device[hk] = res.get(rk)
+    if device.get("kind") == "tmpfs":
+        device.update({k: None for k in NO_DISK})
     doc = {"schema": SCHEMA}
     for k in ("run_id", "scenario", "scenario_file", "description", "kernel",
               "backend", "accel"):
@@ -286,7 +308,8 @@ def build(d, wac, expect=None):
             "kmsg": {k: v.get("count") for k, v in sorted((kmsg.get("classes") or {}).items())},
             "kmsg_set_aside": kmsg.get("set_aside"),
             "vm_status": status, "boot_retries": ctx.get("boot_retries") or 0,
-            "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs)},
+            "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs),
+            "memory": memory_of(res)},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
     for k in ("started", "wall_s", "boot_s", "host", "suite_commit"):
