@@ -91,6 +91,8 @@ KEYS = {
     "wac": ("-p A -T 10s -s 64k", _free),
     "file": ("wac.dat", _check_file),
     "timeout": ("300", _int_in(1, 86400)),
+    # the path wac's O_DIRECT writes must have taken (its direct.path)
+    "expect_direct": ("any", _one_of("any", "direct", "buffered", "mixed", "unknown")),
     "requires": ("", _free),
     "memcg_mb": ("", _limit),
     "swap": ("none", _one_of("none", "zram")),

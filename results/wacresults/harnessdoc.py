@@ -74,6 +74,7 @@ def context_of(d):
         "kind", "dif", "dix", "guard", "sector_size", "dev_size_mb", "flakey")}
     ctx["expect"] = ":".join([exp.get("outcome") or ""] + (
         [",".join(exp["channels"])] if exp.get("channels") else []))
+    ctx["expect_direct"] = exp.get("direct_path") or "any"
     ctx["vm_status"] = obs.get("vm_status") or "poweroff"
     ctx["boot_retries"] = obs.get("boot_retries") or 0
     if h.get("schema") == "wac-harness/1":
@@ -268,6 +269,18 @@ def memory_of(result):
     return mem
 
 
+def direct_path(docs):
+    """The path the run documents' O_DIRECT writes took (their
+    direct.path; "mixed" when runs disagree), None without such writes."""
+    paths = {(doc.get("direct") or {}).get("path") for _, _, doc in docs
+             if doc and (doc.get("config") or {}).get("mode", "run") == "run"
+             and isinstance(doc.get("direct"), dict)}
+    paths.discard(None)
+    if not paths:
+        return None
+    return paths.pop() if len(paths) == 1 else "mixed"
+
+
 def build(d, wac, expect=None):
     """(harness.json document, OUTCOME, OBSERVED_SUMMARY, REASON)."""
     if not os.path.isdir(d):
@@ -286,8 +299,10 @@ def build(d, wac, expect=None):
     if status == "timeout":
         chans.add("hang")
     chans = sorted(chans)
+    direct = direct_path(docs)
+    expect_direct = ctx.get("expect_direct") or "any"
     outcome, reason, verdict = J.judge(expect, status, res, [r["verdict"] for r in refs],
-                                       chans, ctx.get("steps") or "")
+                                       chans, ctx.get("steps") or "", expect_direct, direct)
     exp_outcome, exp_channels = J.parse_expect(expect)
     device = dict(ctx.get("device") or {})
     for rk, hk in DEVICE_FACTS:
@@ -301,7 +316,8 @@ def build(d, wac, expect=None):
     doc.update({
         "device": device, "fs": ctx.get("fs"), "stable_writes": ctx.get("stable_writes"),
         "steps": ctx.get("steps"), "wac_args": ctx.get("wac_args"),
-        "expected": {"outcome": exp_outcome, "channels": exp_channels},
+        "expected": {"outcome": exp_outcome, "channels": exp_channels,
+                     "direct_path": expect_direct},
         "observed": {
             "verdict": verdict, "channels": chans, "wac_channels": wac_ch,
             "kmsg_channels": kmsg_ch,
@@ -309,6 +325,7 @@ def build(d, wac, expect=None):
             "kmsg_set_aside": kmsg.get("set_aside"),
             "vm_status": status, "boot_retries": ctx.get("boot_retries") or 0,
             "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs),
+            "direct_path": direct,
             "memory": memory_of(res)},
         "outcome": outcome, "reason": reason, "wac": refs,
     })

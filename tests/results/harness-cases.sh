@@ -275,6 +275,32 @@ test_import_harness_v1() {
 	assert_eq "still two runs" 2 "$(count_runs "$db")"
 }
 
+# expect_direct: the run's direct.path against the scenario's expectation
+# (the documents are a real run's with direct.path set, as D-F runs write it)
+test_harness_json_direct_path() {
+	_require_cmd jq
+	local kc line want path
+	kc=$(classifier) || _skip "wac/wac has no kmsg-classify"
+	make_wac_docs || return 1
+	for want in "direct direct ok" "direct buffered unexpected" "any buffered ok" "buffered none error"; do
+		read -r want path line <<<"$want"
+		rundir "direct-$want-$path" pass poweroff run
+		jq --arg d "$want" '.expect_direct = $d' "$RD/context.json" >"$RD/c" && mv "$RD/c" "$RD/context.json"
+		result_json ok "" "" 0
+		if [ "$path" = none ]; then
+			cp "$DOCS/pass.json" "$RD/wac-1.json"
+		else
+			jq --arg p "$path" '.direct = {path: $p, evidence: {}}' "$DOCS/pass.json" >"$RD/wac-1.json"
+		fi
+		assert_eq "expect_direct $want, path $path" "$line" "$(judged "$kc" "$RD" | cut -f1)" || return 1
+		assert_eq "expected.direct_path" "$want" "$(jq -r .expected.direct_path "$RD/harness.json")" || return 1
+	done
+	assert_eq "reason" "O_DIRECT writes took the buffered path (expected direct)" \
+		"$(jq -r .reason "$WORK/rd/direct-direct-buffered/harness.json")" || return 1
+	assert_eq "observed.direct_path" buffered \
+		"$(jq -r .observed.direct_path "$WORK/rd/direct-direct-buffered/harness.json")"
+}
+
 # ------------------------------------------------------------- main-job --
 
 # main-job on runs a stand-in for harness/run makes from a template run
