@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 
 from . import outcome as J
+from . import tasks
 
 SCHEMA = "wac-harness/2"
 LOGS = ("dmesg.txt", "serial.log", "console.log")
@@ -131,7 +132,9 @@ def result_of(d):
 
 def guest_log(d):
     """The guest's kernel log from the scenario's (last) start marker on:
-    on the native backend dmesg also holds every earlier run."""
+    on the native backend dmesg also holds every earlier run.  A log
+    without the marker (dmesg.txt whose ring buffer a task dump overran)
+    gives way to the next one, so nothing after the marker is lost."""
     for name in LOGS:
         p = os.path.join(d, name)
         if os.path.exists(p) and os.path.getsize(p) > 0:
@@ -140,9 +143,8 @@ def guest_log(d):
             m = None
             for m in START.finditer(data):
                 pass
-            if not m:
-                return b""
-            return data[data.rfind(b"\n", 0, m.start()) + 1:]
+            if m:
+                return data[data.rfind(b"\n", 0, m.start()) + 1:]
     return b""
 
 
@@ -291,7 +293,8 @@ def build(d, wac, expect=None):
         expect = ctx.get("expect") or ""
     docs = wac_docs(d, res)
     refs = [wac_entry(n, data, doc, res) for n, data, doc in docs]
-    kmsg = classify_log(wac, guest_log(d), scenario_devices(res))
+    log = guest_log(d)
+    kmsg = classify_log(wac, log, scenario_devices(res))
     status = ctx.get("vm_status") or "poweroff"
     wac_ch = sorted({c for r in refs for c in r["channels"]})
     kmsg_ch = sorted(set(kmsg.get("channels") or []))
@@ -325,6 +328,9 @@ def build(d, wac, expect=None):
             "kmsg_set_aside": kmsg.get("set_aside"),
             "vm_status": status, "boot_retries": ctx.get("boot_retries") or 0,
             "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs),
+            "tasks": tasks.analyse(log),
+            # files the 9p share did not deliver, taken from the results channel
+            "recovered": ctx.get("recovered") or [],
             "direct_path": direct,
             "memory": memory_of(res)},
         "outcome": outcome, "reason": reason, "wac": refs,
