@@ -69,7 +69,7 @@ dev_undo_all() {
 # dev_loop SIZE_MB [SECTOR_SIZE]: print the new /dev/loopN.
 dev_loop() {
 	local size_mb=$1 ss=${2:-512} img dev
-	img=$(mktemp "$DEV_DIR/loop.XXXXXX.img") || return 1
+	img=$(mktemp "$DEV_DIR/loop-img.XXXXXX") || return 1  # busybox: X last
 	dev_undo_push rm -f "$img"
 	truncate -s "${size_mb}M" "$img" || return 1
 	dev=$(losetup -f --show -b "$ss" "$img") || return 1
