@@ -335,7 +335,7 @@ def build(d, wac, expect=None):
             "memory": memory_of(res)},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
-    for k in ("started", "wall_s", "boot_s", "host", "suite_commit"):
+    for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky"):
         doc[k] = ctx.get(k)
     return doc, outcome, J.summary(verdict, chans), reason
 
