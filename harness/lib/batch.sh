@@ -21,7 +21,8 @@ batch_share() {
 	local share=$1 env n=0
 	shift
 	mkdir -p "$share/guest" "$share/bin" "$share/out" "$share/scenarios"
-	cp "$HARNESS_DIR"/guest/*.sh "$HARNESS_DIR/lib/device.sh" "$HARNESS_DIR/lib/steps.tsv" "$share/guest/"
+	cp "$HARNESS_DIR"/guest/*.sh "$HARNESS_DIR/lib/device.sh" "$HARNESS_DIR/lib/memcg.sh" \
+		"$HARNESS_DIR/lib/steps.tsv" "$share/guest/"
 	cp "$WAC_BIN" "$share/bin/wac"
 	for env in "$@"; do
 		n=$((n + 1))
