@@ -20,6 +20,8 @@ MNT=${WAC_MNT:-/mnt/wac}
 
 # shellcheck source=helpers.sh
 . "$GUEST_DIR/helpers.sh"
+# shellcheck source=stream.sh
+. "$GUEST_DIR/stream.sh"
 # In the VM the share holds device.sh and steps.tsv beside this script;
 # the native backend runs it from the tree.
 LIB_DIR=$GUEST_DIR
@@ -88,6 +90,7 @@ write_result() {
 		printf '%s"wac":[%s],"sh":[%s]}\n' "$sep" "${WAC_RUNS[*]}" "${SH_RUNS[*]}"
 	} >"$OUT/result.json.tmp"
 	mv "$OUT/result.json.tmp" "$OUT/result.json"
+	stream_out "$OUT/result.json"
 }
 
 # result KEY VALUE: one fact (number, null or string).
@@ -177,8 +180,18 @@ mount_fs() {
 # run_wac [verify] [EXTRA ARGS...]: one generator invocation, in the
 # background so that a process whose threads sit in D state (a hang the
 # watchdog reported) cannot stall the scenario once its JSON is written.
+# dump_tasks WHY: every task (sysrq t) and every CPU (sysrq l) into the
+# kernel log while the hang lasts: a lock holder that runs or sleeps
+# interruptibly is invisible to a blocked-tasks dump (sysrq w) alone.
+dump_tasks() {
+	echo "wac-guest: $1: sysrq t, l"
+	echo t >/proc/sysrq-trigger
+	echo l >/proc/sysrq-trigger
+	echo "wac-guest: task dump end"
+}
+
 run_wac() {
-	local mode=run pid rc json waited=0 stuck=false
+	local mode=run pid rc json waited=0 stuck=false dumped=false
 	if [ "${1:-}" = verify ]; then
 		mode=verify
 		shift
@@ -197,7 +210,10 @@ run_wac() {
 	"${cmd[@]}" >"$OUT/wac-$WAC_N.out" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
+		[ "$dumped" = false ] && grep -q '"verdict": "hang"' "$json" 2>/dev/null &&
+			dump_tasks "wac[$WAC_N] reported a hang" && dumped=true
 		if [ -s "$json" ]; then
+			[ "$waited" -eq 0 ] && stream_out "$json"
 			waited=$((waited + 1))
 			if [ "$waited" -gt 20 ] && [ "$stuck" = false ]; then
 				log "wac[$WAC_N] wrote its result but has not exited (threads in D state?)"
@@ -209,6 +225,7 @@ run_wac() {
 	done
 	rc=0
 	wait "$pid" || rc=$?
+	[ "$waited" -gt 0 ] || stream_out "$json"
 	WAC_RUNS+=("{\"n\":$WAC_N,\"mode\":\"$mode\",\"exit\":$rc,\"stuck\":$stuck,\"json\":\"wac-$WAC_N.json\"}")
 	write_result
 	log "wac[$WAC_N] exit $rc"

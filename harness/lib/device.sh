@@ -44,14 +44,22 @@ dev_undo_push() {
 	echo >>"$DEV_UNDO"
 }
 
+# dev_undo_all: every undo action, newest first.  (No process
+# substitution: a guest without udev has no /dev/fd, and the loop would
+# silently undo nothing.)
 dev_undo_all() {
-	local line
+	local line lines i
 	[ -n "$DEV_UNDO" ] && [ -s "$DEV_UNDO" ] || return 0
-	while IFS= read -r line; do
+	mapfile -t lines <"$DEV_UNDO"
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		line=${lines[i]}
 		[ -n "$line" ] || continue
 		eval "$line" >/dev/null 2>&1 || true
-	done < <(tac "$DEV_UNDO")
-	: >"$DEV_UNDO"
+	done
+	# the last action may have removed the undo file's own directory
+	if [ -e "$DEV_UNDO" ]; then
+		: >"$DEV_UNDO"
+	fi
 }
 
 # dev_loop SIZE_MB [SECTOR_SIZE]: print the new /dev/loopN.

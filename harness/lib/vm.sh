@@ -31,7 +31,7 @@ vm_boot() {
 	# results tree, which may sit deep in a user's checkout.
 	mondir=$(mktemp -d "${TMPDIR:-/tmp}/wacvm.XXXXXX")
 	mon=$mondir/monitor.sock
-	rm -f "$log"
+	rm -f "$log" "$log.results"
 	VM_STATUS="" VM_BOOT_S=""
 	start=$(now_s)
 	# shellcheck disable=SC2046
@@ -39,9 +39,11 @@ vm_boot() {
 		-nodefaults -display none -no-reboot \
 		-smp "$VM_CPUS" -m "$VM_MEM_MB" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on $append" \
+		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on log_buf_len=8M $append" \
 		-serial "file:$log" \
 		-monitor "unix:$mon,server,nowait" \
+		-device virtio-serial-pci -chardev "file,id=wacresults,path=$log.results" \
+		-device "virtserialport,chardev=wacresults,name=wac.results" \
 		-fsdev "local,id=wacshare,path=$share,security_model=none" \
 		-device "virtio-9p-pci,fsdev=wacshare,mount_tag=wacshare" \
 		-nic none </dev/null >"$log.qemu" 2>&1 &
@@ -94,13 +96,13 @@ monitor_cmd() {
 	EOF
 }
 
-# vm_kill_hung PID MONITOR: ask the guest for blocked tasks (sysrq w) and
-# all CPUs' backtraces (sysrq l) through the emulated keyboard, give the
+# vm_kill_hung PID MONITOR: ask the guest for blocked tasks (sysrq w), every
+# task (t) and all CPUs' backtraces (l) through the emulated keyboard, give the
 # console a moment, kill QEMU.
 vm_kill_hung() {
 	local pid=$1 mon=$2 k
 	if [ -S "$mon" ]; then
-		for k in w l; do
+		for k in w t l; do
 			monitor_cmd "$mon" "sendkey alt-sysrq-$k"
 			sleep 2
 		done

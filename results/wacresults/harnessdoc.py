@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 
 from . import outcome as J
+from . import tasks
 
 SCHEMA = "wac-harness/2"
 LOGS = ("dmesg.txt", "serial.log", "console.log")
@@ -71,6 +72,7 @@ def context_of(d):
         "kind", "dif", "dix", "guard", "sector_size", "dev_size_mb", "flakey")}
     ctx["expect"] = ":".join([exp.get("outcome") or ""] + (
         [",".join(exp["channels"])] if exp.get("channels") else []))
+    ctx["expect_direct"] = exp.get("direct_path") or "any"
     ctx["vm_status"] = obs.get("vm_status") or "poweroff"
     ctx["boot_retries"] = obs.get("boot_retries") or 0
     if h.get("schema") == "wac-harness/1":
@@ -127,7 +129,9 @@ def result_of(d):
 
 def guest_log(d):
     """The guest's kernel log from the scenario's (last) start marker on:
-    on the native backend dmesg also holds every earlier run."""
+    on the native backend dmesg also holds every earlier run.  A log
+    without the marker (dmesg.txt whose ring buffer a task dump overran)
+    gives way to the next one, so nothing after the marker is lost."""
     for name in LOGS:
         p = os.path.join(d, name)
         if os.path.exists(p) and os.path.getsize(p) > 0:
@@ -136,9 +140,8 @@ def guest_log(d):
             m = None
             for m in START.finditer(data):
                 pass
-            if not m:
-                return b""
-            return data[data.rfind(b"\n", 0, m.start()) + 1:]
+            if m:
+                return data[data.rfind(b"\n", 0, m.start()) + 1:]
     return b""
 
 
@@ -248,6 +251,18 @@ def ops_per_s(docs):
     return None
 
 
+def direct_path(docs):
+    """The path the run documents' O_DIRECT writes took (their
+    direct.path; "mixed" when runs disagree), None without such writes."""
+    paths = {(doc.get("direct") or {}).get("path") for _, _, doc in docs
+             if doc and (doc.get("config") or {}).get("mode", "run") == "run"
+             and isinstance(doc.get("direct"), dict)}
+    paths.discard(None)
+    if not paths:
+        return None
+    return paths.pop() if len(paths) == 1 else "mixed"
+
+
 def build(d, wac, expect=None):
     """(harness.json document, OUTCOME, OBSERVED_SUMMARY, REASON)."""
     if not os.path.isdir(d):
@@ -258,7 +273,8 @@ def build(d, wac, expect=None):
         expect = ctx.get("expect") or ""
     docs = wac_docs(d, res)
     refs = [wac_entry(n, data, doc, res) for n, data, doc in docs]
-    kmsg = classify_log(wac, guest_log(d), scenario_devices(res))
+    log = guest_log(d)
+    kmsg = classify_log(wac, log, scenario_devices(res))
     status = ctx.get("vm_status") or "poweroff"
     wac_ch = sorted({c for r in refs for c in r["channels"]})
     kmsg_ch = sorted(set(kmsg.get("channels") or []))
@@ -266,8 +282,10 @@ def build(d, wac, expect=None):
     if status == "timeout":
         chans.add("hang")
     chans = sorted(chans)
+    direct = direct_path(docs)
+    expect_direct = ctx.get("expect_direct") or "any"
     outcome, reason, verdict = J.judge(expect, status, res, [r["verdict"] for r in refs],
-                                       chans, ctx.get("steps") or "")
+                                       chans, ctx.get("steps") or "", expect_direct, direct)
     exp_outcome, exp_channels = J.parse_expect(expect)
     device = dict(ctx.get("device") or {})
     for rk, hk in DEVICE_FACTS:
@@ -279,17 +297,22 @@ def build(d, wac, expect=None):
     doc.update({
         "device": device, "fs": ctx.get("fs"), "stable_writes": ctx.get("stable_writes"),
         "steps": ctx.get("steps"), "wac_args": ctx.get("wac_args"),
-        "expected": {"outcome": exp_outcome, "channels": exp_channels},
+        "expected": {"outcome": exp_outcome, "channels": exp_channels,
+                     "direct_path": expect_direct},
         "observed": {
             "verdict": verdict, "channels": chans, "wac_channels": wac_ch,
             "kmsg_channels": kmsg_ch,
             "kmsg": {k: v.get("count") for k, v in sorted((kmsg.get("classes") or {}).items())},
             "kmsg_set_aside": kmsg.get("set_aside"),
             "vm_status": status, "boot_retries": ctx.get("boot_retries") or 0,
-            "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs)},
+            "counts": counts(docs, refs, kmsg), "ops_per_s": ops_per_s(docs),
+            "tasks": tasks.analyse(log),
+            # files the 9p share did not deliver, taken from the results channel
+            "recovered": ctx.get("recovered") or [],
+            "direct_path": direct},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
-    for k in ("started", "wall_s", "boot_s", "host", "suite_commit"):
+    for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky"):
         doc[k] = ctx.get(k)
     return doc, outcome, J.summary(verdict, chans), reason
 

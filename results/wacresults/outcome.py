@@ -121,8 +121,20 @@ def against(expect, channels, verdict):
     return "ok", ""
 
 
-def judge(expect, vm_status, result, docs_verdicts, channels, steps):
-    """The scenario's (outcome, reason, verdict)."""
+def direct_against(expect_direct, observed):
+    """(outcome, reason) of the O_DIRECT path the writes took vs the
+    scenario's expect_direct; None when it holds or is not asked."""
+    if expect_direct in (None, "", "any") or observed == expect_direct:
+        return None
+    if observed is None:
+        return "error", "expect_direct = %s, but no run had O_DIRECT writers" % expect_direct
+    return "unexpected", "O_DIRECT writes took the %s path (expected %s)" % (observed, expect_direct)
+
+
+def judge(expect, vm_status, result, docs_verdicts, channels, steps,
+          expect_direct="any", direct=None):
+    """The scenario's (outcome, reason, verdict): the channels against
+    expect, then the O_DIRECT path against expect_direct."""
     verdict = combine_verdicts(docs_verdicts)
     if vm_status == "timeout":
         verdict = "hang"
@@ -133,6 +145,8 @@ def judge(expect, vm_status, result, docs_verdicts, channels, steps):
             return outcome, reason, "skip"
         return outcome, reason, "error" if verdict == "pass" else verdict
     outcome, reason = against(expect, channels, verdict)
+    if outcome == "ok" and vm_status != "timeout":
+        outcome, reason = direct_against(expect_direct, direct) or (outcome, reason)
     return outcome, reason, verdict
 
 

@@ -275,6 +275,63 @@ test_import_harness_v1() {
 	assert_eq "still two runs" 2 "$(count_runs "$db")"
 }
 
+# expect_direct: the run's direct.path against the scenario's expectation
+# (the documents are a real run's with direct.path set, as D-F runs write it)
+test_harness_json_direct_path() {
+	_require_cmd jq
+	local kc line want path
+	kc=$(classifier) || _skip "wac/wac has no kmsg-classify"
+	make_wac_docs || return 1
+	for want in "direct direct ok" "direct buffered unexpected" "any buffered ok" "buffered none error"; do
+		read -r want path line <<<"$want"
+		rundir "direct-$want-$path" pass poweroff run
+		jq --arg d "$want" '.expect_direct = $d' "$RD/context.json" >"$RD/c" && mv "$RD/c" "$RD/context.json"
+		result_json ok "" "" 0
+		if [ "$path" = none ]; then
+			cp "$DOCS/pass.json" "$RD/wac-1.json"
+		else
+			jq --arg p "$path" '.direct = {path: $p, evidence: {}}' "$DOCS/pass.json" >"$RD/wac-1.json"
+		fi
+		assert_eq "expect_direct $want, path $path" "$line" "$(judged "$kc" "$RD" | cut -f1)" || return 1
+		assert_eq "expected.direct_path" "$want" "$(jq -r .expected.direct_path "$RD/harness.json")" || return 1
+	done
+	assert_eq "reason" "O_DIRECT writes took the buffered path (expected direct)" \
+		"$(jq -r .reason "$WORK/rd/direct-direct-buffered/harness.json")" || return 1
+	assert_eq "observed.direct_path" buffered \
+		"$(jq -r .observed.direct_path "$WORK/rd/direct-direct-buffered/harness.json")"
+}
+
+# A hang's task dump (sysrq t, l) in the guest log: the blocked tasks
+# grouped by where they wait, and the task outside D state inside the same
+# code named as a suspect (an idle journal thread is not).  The guest's
+# dmesg.txt, overrun by the dump and without the start marker, gives way to
+# serial.log: lines after the marker are not lost.
+test_harness_json_task_dump() {
+	_require_cmd jq
+	local kc
+	kc=$(classifier) || _skip "wac/wac has no kmsg-classify"
+	make_wac_docs || return 1
+	rundir taskdump detect:hang poweroff run
+	result_json ok "" "" 0
+	cp "$DOCS/pass.json" "$RD/wac-1.json"
+	grep -v '^#' "$HERE/data/taskdump-6.1.log" >>"$RD/serial.log"
+	echo "[   24.000000] scsi_debug:dif_verify: GUARD check failed on sector 18097 rcvd 0x0000, data 0x1986" >>"$RD/serial.log"
+	sed -n '/Show State/,$p' "$RD/serial.log" >"$RD/dmesg.txt"
+	judged "$kc" "$RD" >/dev/null || return 1
+	assert_eq "blocked groups (where, how many)" \
+		"percpu_rwsem_wait vfs_write 2,percpu_rwsem_wait ext4_page_mkwrite [ext4] 2" \
+		"$(jq -r '[.observed.tasks.blocked[] | "\(.waits_in) \(.via) \(.count)"] | join(",")' "$RD/harness.json")" || return 1
+	assert_eq "suspects" "kworker/u4:3 R" \
+		"$(jq -r '[.observed.tasks.suspects[] | "\(.comm) \(.state)"] | join(",")' "$RD/harness.json")" || return 1
+	assert_eq "guard line after the marker, from serial.log" 1 "$(jq .observed.counts.kmsg "$RD/harness.json")" || return 1
+	# no dump: no task analysis
+	rundir nodump pass poweroff run
+	result_json ok "" "" 0
+	cp "$DOCS/pass.json" "$RD/wac-1.json"
+	judged "$kc" "$RD" >/dev/null || return 1
+	assert_eq "tasks without a dump" null "$(jq -c .observed.tasks "$RD/harness.json")"
+}
+
 # ------------------------------------------------------------- main-job --
 
 # main-job on runs a stand-in for harness/run makes from a template run
