@@ -231,16 +231,16 @@ def _int_field(name, v):
 
 
 class Importer:
-    def __init__(self, conn, db_path, labels=(), keep_raw=True, log=sys.stderr,
+    def __init__(self, conn, db_path, labels=(), keep_raw=True, log=None,
                  defaults=None):
         self.conn = conn
+        self.log = sys.stderr if log is None else log
         # column values for runs whose documents do not carry them (e.g.
         # suite_commit for a wac run the nightly made); never overrides
         self.defaults = dict(defaults or {})
         self.raw_dir = os.path.join(os.path.dirname(os.path.abspath(db_path)), "raw")
         self.labels = list(labels)
         self.keep_raw = keep_raw
-        self.log = log
         self.added = 0
         self.present = 0
         self.failed = 0
