@@ -45,7 +45,7 @@ install: all
 	install -m 755 wac/wac wac/wac-static $(DESTDIR)$(PREFIX)/share/wac-suite/wac/
 
 format:
-	clang-format -i wac/*.c wac/*.h wac/tests/*.c
+	clang-format -i wac/*.c wac/*.h wac/tests/*.c wac/fuzz/*.c
 
 clean:
 	$(MAKE) -C wac clean
