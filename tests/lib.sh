@@ -21,7 +21,7 @@ export WAC_BIN WAC_UNIT_BIN
 
 suite_begin() {
 	SUITE_NAME=$1
-	echo "== $SUITE_NAME"
+	echo "== $SUITE_NAME${WAC_TEST_BIN:+ (wac: $WAC_TEST_BIN)}"
 }
 
 # _skip REASON: stop the current case, counting it as skipped.
