@@ -3,9 +3,11 @@
  * libFuzzer target: the kernel-log classifier (kmsg.c, kmsg_scope.c) as
  * 'wac kmsg-classify' runs it.  The input's first line is the run's
  * devices ("sda,dm-0", as --devices takes them), every further line a log
- * line: console, dmesg or /dev/kmsg record.
+ * line: console, dmesg or /dev/kmsg record.  Inputs are at most 64 KiB
+ * (-max_len in tests/fuzz/run is far below).
  */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,18 @@ static void add_devices(struct kmsg_scope *s, char *list)
 		kmsg_scope_add(s, tok);
 }
 
+#define PAD 1024
+
+/* msg behind PAD spaces */
+static const char *padded(const char *msg)
+{
+	static char buf[PAD + 65536];
+
+	memset(buf, ' ', PAD);
+	snprintf(buf + PAD, sizeof(buf) - PAD, "%s", msg);
+	return buf;
+}
+
 static void take_line(const struct kmsg_scope *s, const char *line)
 {
 	const char *msg = kmsg_message(line);
@@ -29,6 +43,10 @@ static void take_line(const struct kmsg_scope *s, const char *line)
 		abort();
 	c = kmsg_classify(msg);
 	if (c < -1 || c >= KM__COUNT)
+		abort();
+	/* no needle starts with a space: a long run of them in front changes
+	 * nothing (a long line is classified whole) */
+	if (kmsg_classify(padded(msg)) != c)
 		abort();
 	if (c >= 0 && (!kmsg_class_name(c) || !kmsg_class_channel(c)))
 		abort();
