@@ -123,8 +123,10 @@ static const char *header_problem(const struct state_header *h, uint64_t len)
 		return "block size out of range";
 	if (!h->units || h->units > UNITS_MAX || h->size != h->units * h->block)
 		return "size and units disagree";
-	if (!h->owners || h->owners > 65535 ||
-	    h->writers + h->mmappers != h->threads)
+	/* 64-bit sum: 0xffffffff writers and 1 mmapper are not 0 threads */
+	if (!h->owners || h->owners > h->threads ||
+	    h->writers > WAC_THREADS_MAX || h->mmappers > WAC_THREADS_MAX ||
+	    (uint64_t)h->writers + h->mmappers != h->threads)
 		return "thread counts out of range";
 	if (h->profile < 'A' || h->profile > 'F' || h->direct > 1 ||
 	    h->final_sync_ok > 1)
