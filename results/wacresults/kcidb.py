@@ -334,9 +334,11 @@ class Exporter:
                 t = self.wac_test(r, met[r["id"]])
             t = _clean(t)
             # the same run stored twice (re-judged): the later import wins
+            # (row order only breaks a tie within one second; ids never
+            # come from rows)
             old = tests.get(t["id"])
-            if old is None or (r["imported"], r["content_hash"]) >= old[0]:
-                tests[t["id"]] = ((r["imported"], r["content_hash"]), t)
+            if old is None or (r["imported"], r["id"]) >= old[0]:
+                tests[t["id"]] = ((r["imported"], r["id"]), t)
         checkouts, builds = [], []
         for key in sorted(self.kernels):
             c, b = self._checkout_build(key, self.kernels[key])
