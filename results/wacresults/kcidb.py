@@ -39,7 +39,7 @@ ORIGIN_RE = re.compile(r"^[a-z0-9_]+$")
 # 6.12.9+bpo-rt-amd64; the flavour is the build's configuration
 DEBIAN_RELEASE = re.compile(
     r"^\d+\.\d+(?:\.\d+)?(?:-\d+|\+deb\d+|\+bpo)-(?P<flavour>(?:rt-|cloud-)?"
-    r"(?:amd64|arm64|i386|686|686-pae|armmp|armmp-lpae|ppc64el|s390x))$")
+    r"(?P<arch>amd64|arm64|i386|686|686-pae|armmp|armmp-lpae|ppc64el|s390x))$")
 FLAVOUR_ARCH = {"amd64": "x86_64", "arm64": "arm64", "i386": "i386", "686": "i386",
                 "686-pae": "i386", "armmp": "arm", "armmp-lpae": "arm",
                 "ppc64el": "powerpc", "s390x": "s390"}
@@ -166,8 +166,7 @@ class Exporter:
         kern = doc.get("kernel") if isinstance(doc.get("kernel"), dict) else {}
         key = run.get("kernel_release") or run.get("kernel_alias") or "unknown"
         k = self.kernels.setdefault(key, {"release": run.get("kernel_release")})
-        k.setdefault("alias", run.get("kernel_alias"))
-        k["alias"] = k["alias"] or run.get("kernel_alias")
+        k["alias"] = k.get("alias") or run.get("kernel_alias")
         k["package"] = k.get("package") or kern.get("package")
         return self._id("b", "kernel", key)
 
@@ -185,7 +184,7 @@ class Exporter:
             "misc": {"kernel_release": rel, "kernel_alias": k.get("alias"),
                      "kernel_package": package},
         }
-        arch = FLAVOUR_ARCH.get((flavour or "").split("-")[-1], DEFAULT_ARCH)
+        arch = FLAVOUR_ARCH.get(m.group("arch") if m else None, DEFAULT_ARCH)
         build = {
             "id": self._id("b", "kernel", key), "checkout_id": cid, "origin": self.origin,
             "architecture": arch, "config_name": flavour,
