@@ -91,6 +91,8 @@ wants() {
 main() {
 	local ch fired want res all=pass seen skip="" f first="" op
 	# shellcheck disable=SC1091
+	. "$SHARE/scenario.env"
+	# shellcheck disable=SC1091
 	. "$SHARE/lava.env"
 	echo "wac-lava: start $SCN_NAME $(uname -r) expect=$WAC_LAVA_EXPECT"
 	seen=" $(observed_channels | sort -u | tr '\n' ' ')"
