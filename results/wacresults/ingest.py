@@ -9,6 +9,7 @@ import os
 import sqlite3
 import sys
 
+from . import lava
 from .fio import fio_fields, fio_run_id
 from .flatten import _fmt_duration, _int_or_none, _num, flatten_numbers
 from .store import ALL_FIELDS, INT_FIELDS, BadDocument, content_hash
@@ -301,6 +302,8 @@ class Importer:
     def import_file(self, path):
         """Import one file in one transaction.  Returns True unless the
         file was skipped for an error (which is reported on stderr)."""
+        if os.path.isdir(path):  # a LAVA job's export (lava.py)
+            return lava.import_job(self, path)
         failed = self.failed
         try:
             data, doc = _read_json(path)
@@ -341,6 +344,9 @@ class Importer:
                 os.path.join(dirpath, d)) != raw)
             if "harness.json" in files:
                 yield os.path.join(dirpath, "harness.json")
+                continue
+            if lava.is_job_dir(files):
+                yield dirpath
                 continue
             for name in sorted(files):
                 if name.endswith(".json") and name not in NOT_DOCUMENTS:
