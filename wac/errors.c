@@ -102,6 +102,21 @@ void note_syscall_error(struct syscall_errors *e, enum wac_op op, int err,
 	pthread_mutex_unlock(&e->lock);
 }
 
+void note_contract_signal(struct syscall_errors *e, enum wac_op op, int signo,
+			  uint64_t offset, const char *why)
+{
+	pthread_mutex_lock(&e->lock);
+	e->contract_total++;
+	if (e->ncontract < FIRST_MAX)
+		e->contract[e->ncontract++] =
+			(struct contract_breach){.op = op,
+						 .returned = 0,
+						 .signo = signo,
+						 .offset = offset,
+						 .why = why};
+	pthread_mutex_unlock(&e->lock);
+}
+
 void note_contract(struct syscall_errors *e, enum wac_op op, long long ret,
 		   const char *why)
 {

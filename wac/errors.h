@@ -25,6 +25,8 @@ struct contract_breach {
 	enum wac_op op;
 	long long returned;
 	int err;
+	int signo; /* a signal the op took (SIGBUS), else 0 */
+	uint64_t offset; /* target offset of the faulting store */
 	const char *why;
 };
 
@@ -49,6 +51,10 @@ void note_syscall_error(struct syscall_errors *e, enum wac_op op, int err,
 /* Record a return value outside the contract of op. */
 void note_contract(struct syscall_errors *e, enum wac_op op, long long ret,
 		   const char *why);
+
+/* Record a signal op took at target offset (a SIGBUS on a store). */
+void note_contract_signal(struct syscall_errors *e, enum wac_op op, int signo,
+			  uint64_t offset, const char *why);
 
 /* True when the man page of op's syscall lists err. */
 bool errno_documented(enum wac_op op, int err);

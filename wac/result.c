@@ -47,6 +47,17 @@ static void write_config(struct json *j, const struct wac_run *run)
 	json_obj_end(j);
 }
 
+/* Why a target has no device counters nor stable_writes: tmpfs and
+ * overlayfs (an anonymous st_dev) have no block device of their own. */
+static const char *no_device_reason(const struct target_info *ti)
+{
+	static __thread char why[64];
+
+	snprintf(why, sizeof(why), "%s: no block device",
+		 ti->fs_type[0] ? ti->fs_type : "target");
+	return why;
+}
+
 static void write_target(struct json *j, const struct target_info *ti)
 {
 	json_obj_begin(j, "target");
@@ -67,6 +78,8 @@ static void write_target(struct json *j, const struct target_info *ti)
 		json_i64(j, "stable_writes", ti->stable_writes);
 	else
 		json_null(j, "stable_writes");
+	if (!ti->device[0])
+		json_str(j, "stable_writes_na", no_device_reason(ti));
 	if (ti->integrity_format[0]) {
 		json_obj_begin(j, "integrity");
 		json_str(j, "format", ti->integrity_format);
@@ -125,6 +138,9 @@ static void write_device(struct json *j, const struct wac_run *run)
 
 	if (!a->valid || !b->valid) {
 		json_null(j, "device");
+		json_str(j, "device_na",
+			 run->ti.device[0] ? "the device has no stat file"
+					   : no_device_reason(&run->ti));
 		return;
 	}
 	json_obj_begin(j, "device");
@@ -243,7 +259,16 @@ static void write_syscalls(struct json *j, struct syscall_errors *e)
 	for (unsigned i = 0; i < e->ncontract; i++) {
 		json_obj_begin(j, NULL);
 		json_str(j, "op", op_name(e->contract[i].op));
-		json_i64(j, "returned", e->contract[i].returned);
+		if (e->contract[i].signo) {
+			/* a store has no return value: the signal it took */
+			json_null(j, "returned");
+			snprintf(buf, sizeof(buf), "SIG%s",
+				 sigabbrev_np(e->contract[i].signo));
+			json_str(j, "signal", buf);
+			json_u64(j, "offset", e->contract[i].offset);
+		} else {
+			json_i64(j, "returned", e->contract[i].returned);
+		}
 		if (e->contract[i].err)
 			json_str(j, "errno",
 				 errno_name(e->contract[i].err, buf,

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "run.h"
 
 static void *(*const thread_body[KIND__COUNT])(void *) = {
@@ -289,6 +290,8 @@ int wac_run(struct wac_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	init_run(&run, cfg);
+	if (fault_install())
+		wac_err("cannot catch SIGBUS: a refused store will kill wac");
 	kmsg_start(&run.kmsg);
 	if (start(&run)) {
 		watchdog_stop(&run.watchdog);

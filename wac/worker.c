@@ -3,10 +3,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "run.h"
 
 static uint64_t next_rand(uint64_t *s)
@@ -237,17 +239,30 @@ static void store_one(struct wac_thread *t)
 	struct wac_oracle *o = &t->run->oracle;
 	uint64_t unit = thread_pick_unit(t);
 	uint32_t gen = ++o->written[unit];
+	char *dst = t->map + unit * o->block;
+	uintptr_t bad = 0;
 	uint64_t start;
+	bool ok;
 
 	/* Stamp aside, then store: the store takes the write fault and, with
 	 * stable pages, the wait for writeback (page_mkwrite). */
 	thread_stamp_unit(t, t->buf, unit, gen, 0);
 	hb_begin(&t->hb, OP_MMAP_STORE);
 	start = now_ns();
-	memcpy(t->map + unit * o->block, t->buf, o->block);
+	ok = fault_guarded_copy(dst, t->buf, o->block, &bad);
 	hb_end(&t->hb);
-	metrics_account(&t->metrics, OP_MMAP_STORE, o->block, start, now_ns(),
-			false);
+	metrics_account(&t->metrics, OP_MMAP_STORE, ok ? o->block : 0, start,
+			now_ns(), !ok);
+	if (!ok) {
+		/* The kernel refused the page (tmpfs full or over its memory
+		 * cgroup, the file cut short): the unit holds no one truth. */
+		o->flags[unit] |= UNIT_WRITE_FAILED;
+		note_contract_signal(&t->run->errs, OP_MMAP_STORE, SIGBUS,
+				     bad - (uintptr_t)t->map,
+				     "SIGBUS on a store to the mapping");
+		return;
+	}
+	o->flags[unit] &= ~UNIT_WRITE_FAILED;
 	thread_add_pending(t, unit, gen);
 }
 

@@ -35,8 +35,9 @@ _require_root() {
 _require_fs() {
 	case $1 in
 	raw) return 0 ;;
+	tmpfs | overlay) ;;
+	*) _require_cmd "mkfs.$1" ;;
 	esac
-	_require_cmd "mkfs.$1"
 	grep -qw "$1" /proc/filesystems || modprobe "$1" >/dev/null 2>&1 ||
 		_skip_scenario "filesystem $1 is not available in kernel $(uname -r)"
 }
@@ -57,6 +58,13 @@ _require_kernel() {
 	return 0
 }
 
+# _require_memcg: a memory cgroup controller, mounted (v1 or v2) or
+# mountable (cgroup2; harness/lib/memcg.sh mounts it).
+_require_memcg() {
+	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null ||
+		_skip_scenario "no memory cgroup controller in kernel $(uname -r)"
+}
+
 # _require_all REQUIREMENTS: the scenario's requires list (scenario.py
 # adds the implicit ones: the device, dm_flakey, fs:FS).
 _require_all() {
@@ -69,6 +77,8 @@ _require_all() {
 		md) _require_module md_mod; _require_cmd mdadm ;;
 		pmem) _require_module nd_pmem ;;
 		dm_flakey) _require_module dm_flakey; _require_cmd dmsetup ;;
+		memcg) _require_memcg ;;
+		zram) _require_module zram; _require_cmd mkswap swapon swapoff ;;
 		*) _require_module "$r" ;;
 		esac
 	done

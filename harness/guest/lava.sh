@@ -20,7 +20,8 @@
 set -euo pipefail
 
 SHARE=${1:-/share}
-OUT=$SHARE/out
+# harness/lava bakes a batch of one (harness/lib/batch.sh)
+OUT=$SHARE/out/0001
 WAC=$SHARE/bin/wac
 
 # json_flat FILE: a JSON document as PATH<TAB>VALUE lines (arrays index
@@ -91,7 +92,7 @@ wants() {
 main() {
 	local ch fired want res all=pass seen skip="" f first="" op
 	# shellcheck disable=SC1091
-	. "$SHARE/scenario.env"
+	. "$SHARE/scenarios/0001.env"
 	# shellcheck disable=SC1091
 	. "$SHARE/lava.env"
 	echo "wac-lava: start $SCN_NAME $(uname -r) expect=$WAC_LAVA_EXPECT"

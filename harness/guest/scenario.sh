@@ -28,6 +28,8 @@ LIB_DIR=$GUEST_DIR
 [ -f "$LIB_DIR/device.sh" ] || LIB_DIR=$GUEST_DIR/../lib
 # shellcheck source=../lib/device.sh
 . "$LIB_DIR/device.sh"
+# shellcheck source=../lib/memcg.sh
+. "$LIB_DIR/memcg.sh"
 # shellcheck disable=SC1090
 . "$SCENARIO_ENV"
 
@@ -40,6 +42,8 @@ FROZEN=0
 declare -A RESULT=()  # key -> JSON value
 WAC_RUNS=()           # JSON objects, one per wac invocation
 SH_RUNS=()            # JSON objects, one per sh step
+MEM_RUNS=()           # JSON objects: memcg counter deltas per wac run
+MEM_INFO=""           # the memory object's fixed part (cgroup, limit, swap)
 
 log() {
 	echo "$*" >>"$OUT/steps.log"
@@ -117,6 +121,11 @@ export SKIP_FILE=$OUT/skip
 setup_device() {
 	local args dm
 	case $SCN_DEVICE in
+	tmpfs)
+		# no block device: nothing to count, no stable_writes flag
+		result device_na "tmpfs: no block device"
+		return 0
+		;;
 	scsi_debug)
 		args=("dif=$SCN_DIF" "dix=$SCN_DIX" "guard=$SCN_GUARD"
 			"sector_size=$SCN_SECTOR_SIZE" "dev_size_mb=$SCN_DEV_SIZE_MB")
@@ -156,18 +165,67 @@ setup_device() {
 	result integrity_format_top "$(dev_integrity_format "$dm")"
 }
 
-# setup_fs: mkfs and mount, or the raw device as the target.
+# setup_fs: mkfs and mount, or the raw device as the target; tmpfs, or
+# overlayfs with its layers on tmpfs or on ext4 over the disk.
 setup_fs() {
-	if [ "$SCN_FS" = raw ]; then
+	case $SCN_FS in
+	raw)
 		TARGET=$TOP_DEV
 		return 0
-	fi
+		;;
+	tmpfs)
+		log "mount -t tmpfs -o size=${SCN_DEV_SIZE_MB}m $MNT"
+		dev_tmpfs "$MNT" "$SCN_DEV_SIZE_MB" || return 1
+		TARGET=$MNT/$SCN_FILE
+		return 0
+		;;
+	overlay)
+		setup_overlay || return 1
+		TARGET=$MNT/$SCN_FILE
+		return 0
+		;;
+	esac
 	# shellcheck disable=SC2086
 	log "mkfs.$SCN_FS $SCN_MKFS_OPTIONS $TOP_DEV"
 	# shellcheck disable=SC2086 # options are words
 	dev_mkfs "$SCN_FS" "$TOP_DEV" $SCN_MKFS_OPTIONS >>"$OUT/steps.log" 2>&1 || return 1
 	mount_fs
 	TARGET=$MNT/$SCN_FILE
+}
+
+# setup_overlay: the layers' filesystem at OVL_BASE, then the overlay.
+OVL_BASE=""
+setup_overlay() {
+	OVL_BASE=$DEV_DIR/layers
+	if [ "$SCN_DEVICE" = tmpfs ]; then
+		log "overlay layers on tmpfs (${SCN_DEV_SIZE_MB} MB)"
+		dev_tmpfs "$OVL_BASE" "$SCN_DEV_SIZE_MB" || return 1
+		result overlay_layers tmpfs
+	else
+		log "overlay layers on ext4 over $TOP_DEV"
+		# shellcheck disable=SC2086 # options are words
+		dev_mkfs ext4 "$TOP_DEV" $SCN_MKFS_OPTIONS >>"$OUT/steps.log" 2>&1 || return 1
+		dev_mount ext4 "$TOP_DEV" "$OVL_BASE" "$SCN_MOUNT_OPTIONS" || return 1
+		[ -z "$SCN_FLAKEY" ] || dev_undo_push dev_flakey_resume
+		result overlay_layers ext4
+	fi
+	log "mount -t overlay (lower, upper, work under $OVL_BASE) $MNT"
+	dev_overlay "$MNT" "$OVL_BASE"
+}
+
+# setup_pressure: the scenario's memory cgroup (and zram swap) around
+# every later wac run.
+setup_pressure() {
+	[ -n "$SCN_MEMCG_MB" ] || return 0
+	[ "$SCN_SWAP" != zram ] || step_zram_swap "$SCN_ZRAM_MB" || return 1
+	step_memcg "$SCN_MEMCG_MB"
+}
+
+# write_memory: result.json's memory object from MEM_INFO and MEM_RUNS.
+write_memory() {
+	local IFS=,
+	RESULT[memory]="{$MEM_INFO,\"runs\":[${MEM_RUNS[*]}]}"
+	write_result
 }
 
 mount_fs() {
@@ -206,8 +264,13 @@ run_wac() {
 		cmd+=($SCN_WAC)
 	fi
 	cmd+=("$@" --state "$OUT/wac.state" --json "$json" "$TARGET")
-	log "wac[$WAC_N]: ${cmd[*]#"$WAC"}"
-	"${cmd[@]}" >"$OUT/wac-$WAC_N.out" 2>&1 &
+	log "wac[$WAC_N]: ${cmd[*]#"$WAC"}${MEMCG_DIR:+ (in memory cgroup $MEMCG_DIR)}"
+	if [ -n "$MEMCG_DIR" ]; then
+		memcg_counters >"$OUT/memcg-$WAC_N.before"
+		(memcg_exec "${cmd[@]}") >"$OUT/wac-$WAC_N.out" 2>&1 &
+	else
+		"${cmd[@]}" >"$OUT/wac-$WAC_N.out" 2>&1 &
+	fi
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		[ "$dumped" = false ] && grep -q '"verdict": "hang"' "$json" 2>/dev/null &&
@@ -225,6 +288,11 @@ run_wac() {
 	done
 	rc=0
 	wait "$pid" || rc=$?
+	if [ -n "$MEMCG_DIR" ]; then
+		memcg_counters >"$OUT/memcg-$WAC_N.after"
+		MEM_RUNS+=("{\"n\":$WAC_N,\"counters\":$(memcg_delta "$OUT/memcg-$WAC_N.before" "$OUT/memcg-$WAC_N.after")}")
+		write_memory
+	fi
 	[ "$waited" -gt 0 ] || stream_out "$json"
 	WAC_RUNS+=("{\"n\":$WAC_N,\"mode\":\"$mode\",\"exit\":$rc,\"stuck\":$stuck,\"json\":\"wac-$WAC_N.json\"}")
 	write_result
@@ -243,9 +311,39 @@ step_flakey() {
 }
 step_remount() {
 	log "remount"
-	[ "$SCN_FS" = raw ] && return 0
+	case $SCN_FS in
+	raw) return 0 ;;
+	tmpfs)
+		log "tmpfs: not remounted (its data would vanish)"
+		return 0
+		;;
+	overlay)
+		dev_unmount "$MNT"
+		dev_overlay "$MNT" "$OVL_BASE"
+		return
+		;;
+	esac
 	dev_unmount "$MNT"
 	mount_fs
+}
+# memcg LIMIT_MB|max: later wac runs in a fresh memory cgroup (no swap
+# beyond the limit unless a zram_swap step or swap = zram came first).
+step_memcg() {
+	local swap=0
+	[ -z "$SWAP_DEV" ] || swap=max
+	memcg_create "wac-$SCN_NAME-$$-$WAC_N" "$1" "$swap" || return 1
+	log "memory cgroup v$MEMCG_VERSION $MEMCG_DIR: limit $1 MB, swap ${SWAP_DEV:-none}"
+	MEM_INFO="\"cgroup\":\"v$MEMCG_VERSION\",\"limit_mb\":$(json_val "$1"),\"swap\":$(json_val "${SWAP_DEV:-none}")"
+	MEM_INFO+=",\"swap_mb\":${SWAP_MB:-0}"
+	write_memory
+}
+# zram_swap SIZE_MB: a zram swap device for the rest of the scenario.
+SWAP_DEV=""
+SWAP_MB=""
+step_zram_swap() {
+	SWAP_DEV=$(dev_zram_swap "$1") || return 1
+	SWAP_MB=$1
+	log "swap on $SWAP_DEV ($1 MB zram)"
 }
 step_drop_caches() {
 	sync
@@ -333,6 +431,11 @@ main() {
 	if ! setup_device || ! setup_fs; then
 		result setup failed
 		log "setup failed"
+		return 1
+	fi
+	if ! setup_pressure; then
+		result setup failed
+		log "memory cgroup or swap setup failed"
 		return 1
 	fi
 	result setup ok

@@ -22,7 +22,8 @@ stream_port() {
 
 STREAM_DEV=${STREAM_DEV-$(stream_port)}
 
-# stream_out FILE...: each file as a frame named by its base name.
+# stream_out FILE...: each file as a frame named by its base name, after
+# STREAM_PREFIX (a batch item's "NNNN/").
 stream_out() {
 	local f size sum
 	[ -n "$STREAM_DEV" ] || return 0
@@ -31,7 +32,7 @@ stream_out() {
 		size=$(stat -c %s "$f")
 		sum=$(sha256sum "$f" | cut -d' ' -f1)
 		{
-			printf 'WACFRAME %s %s %s\n' "${f##*/}" "$size" "$sum"
+			printf 'WACFRAME %s%s %s %s\n' "${STREAM_PREFIX:-}" "${f##*/}" "$size" "$sum"
 			cat "$f"
 			printf '\nWACEND\n'
 		} >"$STREAM_DEV" 2>/dev/null || true

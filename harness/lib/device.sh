@@ -21,6 +21,10 @@
 #                                     common/dmflakey)
 #   dev_flakey_load SPEC [lockfs]     switch its table
 #   dev_dm_kname NAME                 dm-N of a device-mapper device
+#   dev_tmpfs MNT SIZE_MB             a tmpfs (no block device)
+#   dev_overlay MNT BASE              overlayfs at MNT, lower/upper/work
+#                                     directories under the mounted BASE
+#   dev_zram_swap SIZE_MB             a zram swap device (swapoff, reset)
 #
 # Modeled on blktests common/scsi_debug and fstests common/dmflakey.
 
@@ -65,7 +69,7 @@ dev_undo_all() {
 # dev_loop SIZE_MB [SECTOR_SIZE]: print the new /dev/loopN.
 dev_loop() {
 	local size_mb=$1 ss=${2:-512} img dev
-	img=$(mktemp "$DEV_DIR/loop.XXXXXX.img") || return 1
+	img=$(mktemp "$DEV_DIR/loop-img.XXXXXX") || return 1  # busybox: X last
 	dev_undo_push rm -f "$img"
 	truncate -s "${size_mb}M" "$img" || return 1
 	dev=$(losetup -f --show -b "$ss" "$img") || return 1
@@ -253,4 +257,55 @@ dev_flakey_remove() {
 		sleep 0.5
 	done
 	dmsetup remove --force "$FLAKEY_NAME"
+}
+
+# ------------------------------------------------------ tmpfs, overlay, swap
+
+# dev_tmpfs MNT SIZE_MB: a tmpfs of SIZE_MB at MNT.
+dev_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=${2}m" wac-tmpfs "$1" || return 1
+	dev_undo_push dev_unmount "$1"
+}
+
+# dev_overlay MNT BASE: overlayfs at MNT whose lower, upper and work
+# directories live on the filesystem mounted at BASE (tmpfs, ext4 ...).
+# The lower layer holds one file, so that the overlay is not empty.
+dev_overlay() {
+	local mnt=$1 base=$2
+	mkdir -p "$base/lower" "$base/upper" "$base/work" "$mnt" || return 1
+	echo "lower layer of the wac overlay" >"$base/lower/README"
+	mount -t overlay wac-overlay \
+		-o "lowerdir=$base/lower,upperdir=$base/upper,workdir=$base/work" "$mnt" || return 1
+	dev_undo_push dev_unmount "$mnt"
+}
+
+# dev_zram_swap SIZE_MB: a zram disk of SIZE_MB as swap; print its path.
+# Undo: swapoff, reset the disk, hot-remove it where zram-control exists.
+dev_zram_swap() {
+	local n dev
+	modprobe zram num_devices=0 2>/dev/null || modprobe zram || return 1
+	if [ -e /sys/class/zram-control/hot_add ]; then
+		n=$(cat /sys/class/zram-control/hot_add) || return 1
+	else
+		n=0
+	fi
+	dev=/dev/zram$n
+	dev_undo_push dev_zram_remove "$n"
+	for _ in $(seq 20); do
+		[ -b "$dev" ] && break
+		sleep 0.1
+	done
+	echo "${1}M" >"/sys/block/zram$n/disksize" || return 1
+	mkswap "$dev" >/dev/null || return 1
+	swapon "$dev" || return 1
+	echo "$dev"
+}
+
+dev_zram_remove() {
+	swapoff "/dev/zram$1" 2>/dev/null
+	echo 1 >"/sys/block/zram$1/reset" 2>/dev/null
+	[ ! -e /sys/class/zram-control/hot_remove ] ||
+		echo "$1" >/sys/class/zram-control/hot_remove 2>/dev/null
+	return 0
 }

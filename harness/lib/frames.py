@@ -3,8 +3,9 @@
 
   frames.py unpack STREAM DIR
 
-Each intact frame (its size and SHA-256 check out) is a file for DIR; the
-last intact frame of a name wins (result.json is sent at every change).
+Each intact frame (its size and SHA-256 check out) is a file for DIR (a
+name NNNN/FILE goes to DIR/NNNN, a batch item's directory); the last
+intact frame of a name wins (result.json is sent at every change).
 A file DIR already has with the same bytes is left alone; one it lacks or
 holds differently (the 9p share did not deliver it, or not all of it) is
 written from the frame.  Prints the names written that way, one per
@@ -16,7 +17,8 @@ import re
 import sys
 import tempfile
 
-HEADER = re.compile(rb"WACFRAME ([A-Za-z0-9._-]+) (\d+) ([0-9a-f]{64})\n")
+# a name is a file, or DIR/FILE for a batch item's directory (no "..")
+HEADER = re.compile(rb"WACFRAME ((?:[0-9]{4}/)?[A-Za-z0-9_-][A-Za-z0-9._-]*) (\d+) ([0-9a-f]{64})\n")
 END = b"\nWACEND\n"
 
 
@@ -44,11 +46,12 @@ def unpack(stream, outdir):
     written = []
     for name, body in sorted(got.items()):
         path = os.path.join(outdir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         if os.path.exists(path):
             with open(path, "rb") as fh:
                 if fh.read() == body:
                     continue
-        fd, tmp = tempfile.mkstemp(prefix=".frame.", dir=outdir)
+        fd, tmp = tempfile.mkstemp(prefix=".frame.", dir=os.path.dirname(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
         os.chmod(tmp, 0o644)

@@ -11,7 +11,7 @@
 # Modules the scenarios load; names missing from a kernel (built in or
 # renamed) are skipped.
 INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p virtio_console sd_mod scsi_debug dm_mod dm_flakey
-	ext4 xfs btrfs loop overlay t10_pi crc_t10dif crct10dif_generic
+	ext4 xfs btrfs loop overlay zram lzo lzo_rle t10_pi crc_t10dif crct10dif_generic
 	crct10dif_pclmul crc64_rocksoft crc64_rocksoft_generic crc32c_generic
 	crc32c_intel crc32c_cryptoapi libcrc32c"
 

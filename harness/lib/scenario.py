@@ -31,7 +31,7 @@ RANGE_RE = re.compile(r"^(<|<=|>|>=|=)?[0-9]+(\.[0-9]+){0,2}$")
 TEMPLATE_RE = re.compile(r"\{([a-z_]+)(?::([^}]*))?\}")
 # Requirements a scenario may name, besides kernel>=X, cmd:NAME, fs:NAME.
 MODULE_REQUIREMENTS = ("scsi_debug", "dm_flakey", "loop", "md", "pmem",
-                       "ocfs2", "zram")
+                       "ocfs2", "zram", "memcg")
 
 
 class ScenarioError(Exception):
@@ -63,6 +63,11 @@ def _check_params(v):
     return f"\"{bad[0]}\" is not PARAM=VALUE" if bad else None
 
 
+def _limit(v):
+    return None if v == "max" or re.fullmatch(r"[1-9][0-9]{0,6}", v) else \
+        "must be a size in MiB or max"
+
+
 def _free(v):
     return None
 
@@ -71,7 +76,7 @@ def _free(v):
 KEYS = {
     "description": (None, _free),
     "name": (None, _free),
-    "device": ("scsi_debug", _one_of("scsi_debug", "loop")),
+    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs")),
     "dif": ("1", _int_in(0, 3)),
     "dix": ("1", _int_in(0, 1)),
     "guard": ("0", _int_in(0, 1)),
@@ -79,16 +84,22 @@ KEYS = {
     "dev_size_mb": ("256", _int_in(1, 65536)),
     "scsi_debug_args": ("", _check_params),
     "flakey": ("", _free),
-    "fs": ("ext4", _one_of("ext4", "xfs", "btrfs", "raw")),
+    "fs": ("ext4", _one_of("ext4", "xfs", "btrfs", "raw", "tmpfs", "overlay")),
     "mkfs_options": ("", _free),
     "mount_options": ("", _free),
     "stable_writes": ("", _one_of("0", "1")),
     "wac": ("-p A -T 10s -s 64k", _free),
     "file": ("wac.dat", _check_file),
     "timeout": ("300", _int_in(1, 86400)),
+    # intermittent on purpose: the reason (harness/run --repeat tolerates
+    # its unexpected outcomes when the cell was also as expected)
+    "flaky": ("", _free),
     # the path wac's O_DIRECT writes must have taken (its direct.path)
     "expect_direct": ("any", _one_of("any", "direct", "buffered", "mixed", "unknown")),
     "requires": ("", _free),
+    "memcg_mb": ("", _limit),
+    "swap": ("none", _one_of("none", "zram")),
+    "zram_mb": ("512", _int_in(1, 65536)),
 }
 REPEATABLE = ("step", "steps", "expect")
 
@@ -268,6 +279,13 @@ class Parser:
         return TEMPLATE_RE.sub(one, text)
 
     def check_cell(self, vals, steps):
+        on_tmpfs = vals["device"] == "tmpfs"
+        if on_tmpfs != (vals["fs"] == "tmpfs") and not vals["fs"] == "overlay":
+            self.fail(self.lines.get("fs") or self.lines.get("device", 0),
+                      "device = tmpfs goes with fs = tmpfs or overlay; fs = tmpfs "
+                      "needs device = tmpfs (overlay may sit on tmpfs or on ext4 over a disk)")
+        if vals["swap"] != "none" and not vals["memcg_mb"]:
+            self.fail(self.lines["swap"], "swap needs memcg_mb (the cgroup the swap relieves)")
         if vals["fs"] == "raw" and vals["mkfs_options"]:
             self.fail(self.lines["mkfs_options"], "mkfs_options with fs = raw")
         if any(s.split()[0] == "flakey" for s in steps) and not vals["flakey"]:
@@ -280,7 +298,13 @@ class Parser:
                           + ", ".join(MODULE_REQUIREMENTS) + ", kernel>=X.Y, cmd:NAME, fs:NAME)")
 
     def requires(self, vals, steps):
-        req = [vals["device"]]
+        req = [vals["device"]] if vals["device"] != "tmpfs" else []
+        if vals["fs"] == "overlay" and vals["device"] != "tmpfs":
+            req.append("fs:ext4")
+        if vals["memcg_mb"]:
+            req.append("memcg")
+        if vals["swap"] == "zram":
+            req.append("zram")
         if vals["flakey"]:
             req.append("dm_flakey")
         if vals["fs"] != "raw":
@@ -293,6 +317,8 @@ class Parser:
             why = self.steps[s.split()[0]][1]
             if why:
                 return why
+        if vals["swap"] == "zram":
+            return "adds a zram swap device to the running kernel"
         if "--sysrq" in vals["wac"].split():
             return "fires sysrq on a hang"
         if "hang" in expect_all:

@@ -57,7 +57,8 @@ vm_boot() {
 			VM_BOOT_S=$(elapsed_s "$start")
 			[ -n "${VM_ON_BOOT:-}" ] && "$VM_ON_BOOT" "$VM_BOOT_S"
 		fi
-		if [ "$(date +%s)" -ge "$deadline" ]; then
+		# VM_ON_TICK: a caller's own deadline (a batch item's), false to kill
+		if [ "$(date +%s)" -ge "$deadline" ] || { [ -n "${VM_ON_TICK:-}" ] && ! "$VM_ON_TICK"; }; then
 			vm_kill_hung "$pid" "$mon"
 			rm -rf "$mondir"
 			VM_STATUS=timeout

@@ -31,7 +31,10 @@ DEVICE_FACTS = [  # result.json key -> harness.json device key
     ("stable_writes_top", "stable_writes_top"),
     ("stable_writes_initial", "stable_writes_initial"),
     ("stable_writes_set", "stable_writes_after_set"),
+    ("device_na", "na"),  # why a target has no block device (tmpfs)
+    ("overlay_layers", "overlay_layers"),
 ]
+NO_DISK = ("dif", "dix", "guard", "sector_size")  # null without a disk
 
 
 class Unusable(Exception):
@@ -251,6 +254,23 @@ def ops_per_s(docs):
     return None
 
 
+def memory_of(result):
+    """observed.memory: the memory cgroup's reclaim counters (deltas over
+    each wac run, summed in counters), or None without a cgroup."""
+    mem = result.get("memory")
+    if not isinstance(mem, dict):
+        return None
+    mem = dict(mem)
+    total = {}
+    for run in mem.get("runs") or []:
+        for k, v in ((run or {}).get("counters") or {}).items():
+            if isinstance(v, (int, float)):
+                total[k] = max(total.get(k, 0), v) if k == "peak_bytes" \
+                    else total.get(k, 0) + v
+    mem["counters"] = total
+    return mem
+
+
 def direct_path(docs):
     """The path the run documents' O_DIRECT writes took (their
     direct.path; "mixed" when runs disagree), None without such writes."""
@@ -290,6 +310,8 @@ def build(d, wac, expect=None):
     device = dict(ctx.get("device") or {})
     for rk, hk in DEVICE_FACTS:
         device[hk] = res.get(rk)
+    if device.get("kind") == "tmpfs":
+        device.update({k: None for k in NO_DISK})
     doc = {"schema": SCHEMA}
     for k in ("run_id", "scenario", "scenario_file", "description", "kernel",
               "backend", "accel"):
@@ -309,10 +331,11 @@ def build(d, wac, expect=None):
             "tasks": tasks.analyse(log),
             # files the 9p share did not deliver, taken from the results channel
             "recovered": ctx.get("recovered") or [],
-            "direct_path": direct},
+            "direct_path": direct,
+            "memory": memory_of(res)},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
-    for k in ("started", "wall_s", "boot_s", "host", "suite_commit"):
+    for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky", "batch"):
         doc[k] = ctx.get(k)
     return doc, outcome, J.summary(verdict, chans), reason
 
