@@ -15,6 +15,7 @@ import os
 import re
 import sys
 
+from . import lava
 from .fio import fio_fields, fio_run_id
 from .flatten import _fmt_duration, _num, flatten_numbers
 from .store import ALL_FIELDS, INT_FIELDS, BadDocument, content_hash
@@ -432,6 +433,8 @@ class Importer:
         file was skipped for an error (which is reported on stderr).  A
         verify document whose run is not stored yet goes on the list
         later, when given, instead of being skipped."""
+        if os.path.isdir(path):  # a LAVA job's export (lava.py)
+            return lava.import_job(self, path)
         failed = self.failed
         self._new_raw = []
         try:
@@ -481,6 +484,9 @@ class Importer:
                 os.path.join(dirpath, d)) != raw)
             if "harness.json" in files:
                 yield os.path.join(dirpath, "harness.json")
+                continue
+            if lava.is_job_dir(files):
+                yield dirpath
                 continue
             for name in sorted(files):
                 if name.endswith(".json") and name not in NOT_DOCUMENTS:
