@@ -132,8 +132,9 @@ setup_device() {
 	scsi_debug)
 		args=("dif=$SCN_DIF" "dix=$SCN_DIX" "guard=$SCN_GUARD"
 			"sector_size=$SCN_SECTOR_SIZE" "dev_size_mb=$SCN_DEV_SIZE_MB")
-		# shellcheck disable=SC2206 # PARAM=VALUE words, checked by the parser
+		# shellcheck disable=SC2206,SC2207 # PARAM=VALUE words, checked by the parser
 		args+=($SCN_SCSI_DEBUG_ARGS $(md_scsi_debug_args))
+		# shellcheck disable=SC2034 # read by dev_scsi_debug
 		! md_on || SCSI_DEBUG_WANT=$SCN_MD_MEMBERS
 		log "modprobe scsi_debug ${args[*]}"
 		dev_scsi_debug "${args[@]}" || return 1

@@ -152,7 +152,8 @@ md_write() {
 		sep=,
 	done
 	[ ${#MD_BITMAP_READS[@]} -eq 0 ] || out+="$sep\"bitmap_reads\":[${MD_BITMAP_READS[*]}]"
-	RESULT[md]="$out}"
+	# shellcheck disable=SC2034,SC2154 # scenario.sh's associative RESULT
+	RESULT["md"]="$out}"
 	write_result
 }
 
