@@ -41,7 +41,11 @@ dev_md_create() {
 	local level=$1 bitmap=$2 out rc=0 chunk=()
 	shift 2
 	[ "$level" = 1 ] || chunk=(--chunk=64)
-	modprobe md_mod 2>/dev/null || true
+	# the personality too: the guest has no usermode helper to load it
+	case $level in
+	5 | 6 | 4) modprobe raid456 ;;
+	*) modprobe "raid$level" ;;
+	esac 2>/dev/null || true
 	# as fast as the machine can go: checks run on an idle array
 	echo 2000000 >/proc/sys/dev/raid/speed_limit_max 2>/dev/null || true
 	dev_undo_push dev_md_stop "$MD_DEV" "$@"
