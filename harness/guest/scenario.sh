@@ -30,6 +30,8 @@ LIB_DIR=$GUEST_DIR
 . "$LIB_DIR/device.sh"
 # shellcheck source=../lib/memcg.sh
 . "$LIB_DIR/memcg.sh"
+# shellcheck source=../lib/md.sh
+. "$LIB_DIR/md.sh"
 # shellcheck disable=SC1090
 . "$SCENARIO_ENV"
 
@@ -111,6 +113,7 @@ cleanup() {
 	[ -n "$pids" ] && kill $pids 2>/dev/null
 	[ -s "$SKIP_FILE" ] && result skip "$(cat "$SKIP_FILE")"
 	dev_undo_all
+	md_cleaned
 	dmesg >"$OUT/dmesg.txt" 2>/dev/null
 }
 
@@ -129,8 +132,10 @@ setup_device() {
 	scsi_debug)
 		args=("dif=$SCN_DIF" "dix=$SCN_DIX" "guard=$SCN_GUARD"
 			"sector_size=$SCN_SECTOR_SIZE" "dev_size_mb=$SCN_DEV_SIZE_MB")
-		# shellcheck disable=SC2206 # PARAM=VALUE words, checked by the parser
-		args+=($SCN_SCSI_DEBUG_ARGS)
+		# shellcheck disable=SC2206,SC2207 # PARAM=VALUE words, checked by the parser
+		args+=($SCN_SCSI_DEBUG_ARGS $(md_scsi_debug_args))
+		# shellcheck disable=SC2034 # read by dev_scsi_debug
+		! md_on || SCSI_DEBUG_WANT=$SCN_MD_MEMBERS
 		log "modprobe scsi_debug ${args[*]}"
 		dev_scsi_debug "${args[@]}" || return 1
 		BASE_DEV=${SCSI_DEBUG_DEVICES[0]}
@@ -428,7 +433,7 @@ main() {
 	_require_root
 	_require_all "$SCN_REQUIRES"
 	echo "wac-guest: scenario $SCN_NAME start" >/dev/kmsg 2>/dev/null || true
-	if ! setup_device || ! setup_fs; then
+	if ! setup_device || ! md_setup || ! setup_fs; then
 		result setup failed
 		log "setup failed"
 		return 1
@@ -441,6 +446,10 @@ main() {
 	result setup ok
 	result target "$TARGET"
 	run_steps
+	md_observe || {
+		result failed_step "md check"
+		return 1
+	}
 	result steps finished
 	echo "wac-guest: scenario $SCN_NAME end" >/dev/kmsg 2>/dev/null || true
 }

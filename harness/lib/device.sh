@@ -25,6 +25,7 @@
 #   dev_overlay MNT BASE              overlayfs at MNT, lower/upper/work
 #                                     directories under the mounted BASE
 #   dev_zram_swap SIZE_MB             a zram swap device (swapoff, reset)
+#   md arrays: harness/lib/md.sh, sourced after this file
 #
 # Modeled on blktests common/scsi_debug and fstests common/dmflakey.
 
@@ -153,7 +154,9 @@ dev_scsi_debug() {
 				SCSI_DEBUG_DEVICES+=("$(ls "$target_sysfs/device/block")")
 			done
 		done
-		if [ "${#SCSI_DEBUG_DEVICES[@]}" -gt 0 ] && [ -b "/dev/${SCSI_DEBUG_DEVICES[0]}" ]; then
+		# SCSI_DEBUG_WANT: disks to wait for (add_host=N gives N)
+		if [ "${#SCSI_DEBUG_DEVICES[@]}" -ge "${SCSI_DEBUG_WANT:-1}" ] &&
+			[ -b "/dev/${SCSI_DEBUG_DEVICES[-1]}" ]; then
 			return 0
 		fi
 		sleep 0.2

@@ -13,11 +13,12 @@
 INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p virtio_console sd_mod scsi_debug dm_mod dm_flakey
 	ext4 xfs btrfs loop overlay zram lzo lzo_rle t10_pi crc_t10dif crct10dif_generic
 	crct10dif_pclmul crc64_rocksoft crc64_rocksoft_generic crc32c_generic
-	crc32c_intel crc32c_cryptoapi libcrc32c"
+	crc32c_intel crc32c_cryptoapi libcrc32c
+	md_mod raid1 raid10 raid456"
 
 # Host tools copied with their libraries.
 INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
-	blkdiscard blockdev losetup mount umount sync findmnt xfs_io dd"
+	blkdiscard blockdev losetup mount umount sync findmnt xfs_io dd mdadm"
 
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
 

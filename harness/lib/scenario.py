@@ -20,10 +20,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS_FILE = os.path.join(HERE, "steps.tsv")
 
 # Used only when wac is not built yet (harness/run --check on a fresh
-# checkout): the channels of the first kernel-log table.
+# checkout): the channels of the first kernel-log table, and md:mismatch.
 FALLBACK_CHANNELS = ("syscall contract kmsg hang verify:torn verify:lost "
                      "verify:misdirected verify:foreign verify:future "
-                     "verify:unreadable").split()
+                     "verify:unreadable md:mismatch").split()
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
@@ -100,6 +100,11 @@ KEYS = {
     "memcg_mb": ("", _limit),
     "swap": ("none", _one_of("none", "zram")),
     "zram_mb": ("512", _int_in(1, 65536)),
+    # an md array over md_members scsi_debug disks (harness/lib/md.sh)
+    "md_level": ("", _one_of("1", "5", "10")),
+    "md_members": ("3", _int_in(2, 8)),
+    "md_bitmap": ("internal", _one_of("internal", "none", "file")),
+    "md_skip_copy": ("", _one_of("0", "1")),
 }
 REPEATABLE = ("step", "steps", "expect")
 
@@ -291,6 +296,10 @@ class Parser:
         if any(s.split()[0] == "flakey" for s in steps) and not vals["flakey"]:
             self.fail(self.step_list[0][0],
                       "a flakey step needs a \"flakey\" device (flakey = allow)")
+        if vals["md_level"] and vals["device"] != "scsi_debug":
+            self.fail(self.lines.get("md_level", 0), "md_level needs device = scsi_debug")
+        if vals["md_skip_copy"] and vals["md_level"] != "5":
+            self.fail(self.lines.get("md_skip_copy", 0), "md_skip_copy needs md_level = 5")
         for req in vals["requires"].split():
             if not (req in MODULE_REQUIREMENTS or re.match(r"^kernel>=[0-9]+(\.[0-9]+){0,2}$", req)
                     or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)):
@@ -307,6 +316,8 @@ class Parser:
             req.append("zram")
         if vals["flakey"]:
             req.append("dm_flakey")
+        if vals["md_level"]:
+            req += ["md", {"1": "raid1", "5": "raid456", "10": "raid10"}[vals["md_level"]]]
         if vals["fs"] != "raw":
             req.append("fs:" + vals["fs"])
         req += vals["requires"].split()

@@ -175,9 +175,26 @@ def classify_log(wac, log, devices=()):
 
 
 def scenario_devices(result):
-    """The kernel names of the scenario's device stack (base disk, dm)."""
-    return [v for v in (result.get("base_dev"), result.get("flakey_dev"))
-            if isinstance(v, str) and v]
+    """The kernel names of the scenario's device stack (base disk, dm, an
+    md array and its members)."""
+    md = md_of(result) or {}
+    names = [result.get("base_dev"), result.get("flakey_dev"), md.get("dev")]
+    names += md.get("members") if isinstance(md.get("members"), list) else []
+    return list(dict.fromkeys(v for v in names if isinstance(v, str) and v))
+
+
+def md_of(result):
+    """observed.md: the md array's facts from the guest (harness/lib/md.sh),
+    None without an array."""
+    md = result.get("md")
+    return dict(md) if isinstance(md, dict) else None
+
+
+def md_mismatch(md):
+    """The md:mismatch channel, observed by the harness (md's own check
+    after the run), not by wac: mismatch_cnt > 0."""
+    n = (md or {}).get("mismatch_cnt")
+    return isinstance(n, int) and not isinstance(n, bool) and n > 0
 
 
 def wac_docs(d, result):
@@ -301,6 +318,9 @@ def build(d, wac, expect=None):
     chans = set(wac_ch) | set(kmsg_ch)
     if status == "timeout":
         chans.add("hang")
+    md = md_of(res)
+    if md_mismatch(md):
+        chans.add("md:mismatch")
     chans = sorted(chans)
     direct = direct_path(docs)
     expect_direct = ctx.get("expect_direct") or "any"
@@ -332,7 +352,8 @@ def build(d, wac, expect=None):
             # files the 9p share did not deliver, taken from the results channel
             "recovered": ctx.get("recovered") or [],
             "direct_path": direct,
-            "memory": memory_of(res)},
+            "memory": memory_of(res),
+            "md": md},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
     for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky", "batch"):
