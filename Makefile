@@ -1,6 +1,7 @@
 # wac suite.  `make` builds the generator, `make check` runs every test
 # suite and ends with "N passed, N failed, N skipped".
 #   make check SUITES="unit host"     only some suites
+#   make check SAN=1                  the suites on an ASan+UBSan wac
 SUITES ?=
 PREFIX ?= /usr/local
 
@@ -16,8 +17,17 @@ wac: deps
 run: all
 	harness/main-job
 
+# SAN=1: the suites run an ASan+UBSan build of wac (build/san), which
+# stops at the first report.
+ifeq ($(SAN),1)
+check: export WAC_TEST_BIN = $(CURDIR)/build/san/wac
+check: export WAC_TEST_UNIT = $(CURDIR)/build/san/test_unit
+check: export ASAN_OPTIONS = halt_on_error=1:detect_leaks=1
+check: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
+endif
+
 check: all
-	$(MAKE) -C wac tests/test_unit
+	$(MAKE) -C wac tests/test_unit $(if $(filter 1,$(SAN)),san)
 	tests/run-all $(SUITES)
 
 bench: all
@@ -35,7 +45,7 @@ install: all
 	install -m 755 wac/wac wac/wac-static $(DESTDIR)$(PREFIX)/share/wac-suite/wac/
 
 format:
-	clang-format -i wac/*.c wac/*.h wac/tests/*.c
+	clang-format -i wac/*.c wac/*.h wac/tests/*.c wac/fuzz/*.c
 
 clean:
 	$(MAKE) -C wac clean

@@ -13,10 +13,15 @@ SUITE_FAILED=0
 SUITE_SKIPPED=0
 TOP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export TOP_DIR
+# The wac binary and unit tests the suites run: `make check SAN=1` points
+# them at the ASan+UBSan build in build/san.
+WAC_BIN=${WAC_TEST_BIN:-$TOP_DIR/wac/wac}
+WAC_UNIT_BIN=${WAC_TEST_UNIT:-$TOP_DIR/wac/tests/test_unit}
+export WAC_BIN WAC_UNIT_BIN
 
 suite_begin() {
 	SUITE_NAME=$1
-	echo "== $SUITE_NAME"
+	echo "== $SUITE_NAME${WAC_TEST_BIN:+ (wac: $WAC_TEST_BIN)}"
 }
 
 # _skip REASON: stop the current case, counting it as skipped.

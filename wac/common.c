@@ -57,13 +57,18 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* One line on stderr, whatever the arguments hold: a control character
+ * (a newline in a command-line argument) is shown as '?'. */
 void wac_err(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("wac: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(stderr, "wac: %s\n", msg);
 }

@@ -73,19 +73,16 @@ const char *kmsg_message(const char *line)
 	return line;
 }
 
+/* The whole message, however long: a needle past byte 511 counts too. */
 int kmsg_classify(const char *msg)
 {
-	char low[512];
-	size_t i;
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		const struct pattern *p = &patterns[i];
 
-	for (i = 0; msg[i] && i < sizeof(low) - 1; i++)
-		low[i] =
-			(msg[i] >= 'A' && msg[i] <= 'Z') ? msg[i] + 32 : msg[i];
-	low[i] = '\0';
-	for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
-		if (strstr(patterns[i].exact_case ? msg : low,
-			   patterns[i].needle))
-			return patterns[i].cls;
+		if (p->exact_case ? strstr(msg, p->needle)
+				  : strcasestr(msg, p->needle))
+			return p->cls;
+	}
 	return -1;
 }
 

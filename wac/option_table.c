@@ -30,14 +30,15 @@ const char *const layout_names[] = {"auto", "interleave", "segregate", NULL};
 const struct wac_option wac_options[] = {
 	{"profile", 'p', T_PROFILE, "A..F", F(profile), .def = "A",
 	 .help = "seed profile", .config_key = "profile"},
-	{"threads", 't', T_COUNT, "N", F(threads), 1, 4096, .def = "64",
+	{"threads", 't', T_COUNT, "N", F(threads), 1, WAC_THREADS_MAX,
+	 .def = "64",
 	 .help = "total threads; C, D and F split them half writers,\nhalf "
 		 "mmap/scribblers",
 	 .config_key = "threads"},
-	{"writers", 0, T_COUNT, "N", F(writers), 0, 4096,
+	{"writers", 0, T_COUNT, "N", F(writers), 0, WAC_THREADS_MAX,
 	 .help = "write() / O_DIRECT threads (overrides -t)",
 	 .config_key = "writers"},
-	{"mmappers", 0, T_COUNT, "N", F(mmappers), 0, 4096,
+	{"mmappers", 0, T_COUNT, "N", F(mmappers), 0, WAC_THREADS_MAX,
 	 .help = "mmap threads, or scribblers in profile F",
 	 .config_key = "mmappers"},
 	{"direct", 'd', T_SET_BOOL, NULL, F(direct), .value = true,

@@ -241,6 +241,30 @@ static int check_outputs(const struct wac_config *cfg)
 	return 0;
 }
 
+/* "verify" as the first word that is no option or option value is the
+ * subcommand, so that options may come before it ("wac -q verify ..."):
+ * take it out of argv. */
+static void take_subcommand(int *argc, char **argv, const char *shorts,
+			    const struct option *longs, struct wac_config *cfg)
+{
+	char first[72];
+
+	snprintf(first, sizeof(first), "+%s", shorts);
+	optind = 0;
+	while (getopt_long(*argc, argv, first, longs, NULL) != -1)
+		;
+	if (optind < *argc && optind > 0 && !strcmp(argv[optind - 1], "--"))
+		goto rewind; /* after "--" comes a TARGET */
+	if (optind >= *argc || strcmp(argv[optind], "verify"))
+		goto rewind;
+	cfg->verify_only = true;
+	memmove(&argv[optind], &argv[optind + 1],
+		(*argc - optind) * sizeof(*argv));
+	(*argc)--;
+rewind:
+	optind = 0; /* the real pass starts over (glibc: full reset) */
+}
+
 int parse_options(int argc, char **argv, struct wac_config *cfg)
 {
 	static struct option longs[64];
@@ -249,13 +273,9 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 	int c, ret;
 
 	set_defaults(cfg);
-	if (argc > 1 && !strcmp(argv[1], "verify")) {
-		cfg->verify_only = true;
-		argv++;
-		argc--;
-	}
 	getopt_tables(shorts, longs);
 	opterr = 0;
+	take_subcommand(&argc, argv, shorts, longs, cfg);
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		o = option_of(c);
 		if (c == '?' || c == ':' || !o) {

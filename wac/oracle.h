@@ -24,6 +24,12 @@ struct oracle_run_facts {
 	char profile;
 	uint32_t threads, writers, mmappers;
 	bool direct;
+	/* the rest of the run's configuration, for the verify's result */
+	uint64_t seed;
+	double duration_s, hang_timeout_s;
+	uint32_t sync_every, iodepth;
+	uint8_t write_sync, msync, f_mode, layout; /* enums of wac.h/oracle.h */
+	char engine[16];
 };
 
 struct wac_oracle {

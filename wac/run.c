@@ -40,7 +40,8 @@ static void on_hang(void *ctx, struct hang_report *reports, unsigned n)
 	status = judge_run(run, &verdict, reasons, &nreasons);
 	kmsg_lock(&run->kmsg);
 	result_write(run, verdict, status, reasons, nreasons);
-	summary_print(run, verdict, reasons, nreasons);
+	if (run->cfg->progress != 0)
+		summary_print(run, verdict, reasons, nreasons);
 	kmsg_unlock(&run->kmsg);
 	fflush(NULL);
 	_exit(status);
@@ -239,8 +240,23 @@ static int finish(struct wac_run *run)
 		int ret;
 
 		run->oracle.facts = (struct oracle_run_facts){
-			cfg->profile, cfg->threads, cfg->writers, cfg->mmappers,
-			cfg->direct};
+			.profile = cfg->profile,
+			.threads = cfg->threads,
+			.writers = cfg->writers,
+			.mmappers = cfg->mmappers,
+			.direct = cfg->direct,
+			.seed = cfg->seed,
+			.duration_s = cfg->duration_s,
+			.hang_timeout_s = cfg->hang_timeout_s,
+			.sync_every = cfg->sync_every,
+			.iodepth = cfg->iodepth,
+			.write_sync = cfg->write_sync,
+			.msync = cfg->msync,
+			.f_mode = cfg->f_mode,
+			.layout = run->layout > 0 ? run->layout : cfg->layout,
+		};
+		snprintf(run->oracle.facts.engine,
+			 sizeof(run->oracle.facts.engine), "%s", cfg->engine);
 		ret = oracle_save(&run->oracle, cfg->state_path);
 
 		/* a verify that cannot follow is a setup error, not a pass */
@@ -294,6 +310,7 @@ int wac_run(struct wac_config *cfg)
 		wac_err("cannot catch SIGBUS: a refused store will kill wac");
 	kmsg_start(&run.kmsg);
 	if (start(&run)) {
+		run_setup_undo(&run);
 		watchdog_stop(&run.watchdog);
 		kmsg_stop(&run.kmsg);
 		run.stop_ns = now_ns();

@@ -65,6 +65,8 @@ struct wac_run {
 	struct wac_oracle oracle;
 	int layout; /* enum layout actually used */
 	int fd; /* opened at start: its errseq sees every writeback error */
+	bool target_created; /* the run made TARGET (it did not exist) */
+	int64_t target_size_before; /* a regular file's size, else -1 */
 	struct wac_thread *threads;
 	unsigned nthreads;
 	struct heartbeat main_hb;
@@ -100,6 +102,10 @@ int wac_verify(struct wac_config *cfg);
 /* setup.c: target, geometry, oracle, threads.  0 or -errno (message
  * printed and kept in run->setup_error). */
 int run_setup(struct wac_run *run);
+
+/* After a failed setup: remove a TARGET the run created, or cut a file
+ * the prefill grew back to its old size (a half-filled file is no use). */
+void run_setup_undo(struct wac_run *run);
 
 /* Thread bodies (worker.c, worker_direct.c). */
 void *write_thread(void *arg);

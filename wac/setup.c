@@ -334,6 +334,40 @@ static int probe_engine(struct wac_run *run)
 	return 0;
 }
 
+/* What TARGET was before the run touched it, for run_setup_undo. */
+static void note_target_before(struct wac_run *run)
+{
+	struct stat st;
+
+	run->target_size_before = -1;
+	run->target_created = false;
+	if (!stat(run->cfg->target, &st)) {
+		if (S_ISREG(st.st_mode))
+			run->target_size_before = st.st_size;
+	} else if (errno == ENOENT) {
+		run->target_created = true;
+	}
+}
+
+void run_setup_undo(struct wac_run *run)
+{
+	struct stat st;
+
+	if (run->fd < 0)
+		return;
+	if (run->target_created) {
+		if (unlink(run->cfg->target))
+			wac_err("cannot remove %s after the failed setup: %s",
+				run->cfg->target, strerror(errno));
+	} else if (run->target_size_before >= 0 && !fstat(run->fd, &st) &&
+		   st.st_size > run->target_size_before &&
+		   ftruncate(run->fd, run->target_size_before)) {
+		wac_err("cannot cut %s back to %lld bytes: %s",
+			run->cfg->target, (long long)run->target_size_before,
+			strerror(errno));
+	}
+}
+
 int run_setup(struct wac_run *run)
 {
 	struct wac_config *cfg = run->cfg;
@@ -343,6 +377,7 @@ int run_setup(struct wac_run *run)
 	if (!engine_find(cfg->engine))
 		return setup_fail(run, EINVAL, "unknown engine '%s' (have: %s)",
 				  cfg->engine, engine_names());
+	note_target_before(run);
 	/* opening (creating) the target can block on a frozen filesystem */
 	hb_begin(&run->main_hb, OP_SETUP);
 	run->fd = target_open(cfg->target, &run->ti, O_RDWR | O_CREAT);

@@ -15,10 +15,11 @@
 
 #include "atomic_file.h"
 #include "crc32c.h"
+#include "engine.h"
 #include "oracle.h"
 
-#define STATE_MAGIC 0x3354415453434157ull /* "WACSTAT3" */
-#define STATE_VERSION 3
+#define STATE_MAGIC 0x3454415453434157ull /* "WACSTAT4" */
+#define STATE_VERSION 4
 #define UNITS_MAX (1ull << 32) /* 2 TiB of 512-byte units */
 
 struct state_header {
@@ -36,6 +37,12 @@ struct state_header {
 	uint8_t profile, direct, pad[2];
 	uint32_t payload_crc; /* CRC32C of the arrays, in file order */
 	uint32_t pad2;
+	/* version 4: the rest of the run's configuration */
+	uint64_t seed, duration_ns, hang_timeout_ns;
+	uint32_t sync_every, iodepth;
+	uint8_t write_sync, msync, f_mode, layout;
+	char engine[16];
+	uint32_t pad3;
 };
 
 /* The arrays in file order: base pointer and element size. */
@@ -89,12 +96,22 @@ int oracle_save(const struct wac_oracle *o, const char *path)
 		.profile = o->facts.profile,
 		.direct = o->facts.direct,
 		.payload_crc = payload_crc(o),
+		.seed = o->facts.seed,
+		.duration_ns = (uint64_t)(o->facts.duration_s * 1e9),
+		.hang_timeout_ns = (uint64_t)(o->facts.hang_timeout_s * 1e9),
+		.sync_every = o->facts.sync_every,
+		.iodepth = o->facts.iodepth,
+		.write_sync = o->facts.write_sync,
+		.msync = o->facts.msync,
+		.f_mode = o->facts.f_mode,
+		.layout = o->facts.layout,
 	};
 	struct atomic_file a;
 	void *ptrs[5];
 	size_t lens[5];
 	int ret;
 
+	memcpy(h.engine, o->facts.engine, sizeof(h.engine) - 1);
 	h.header_crc = header_crc(h);
 	ret = atomic_open(&a, path);
 	if (ret)
@@ -123,12 +140,20 @@ static const char *header_problem(const struct state_header *h, uint64_t len)
 		return "block size out of range";
 	if (!h->units || h->units > UNITS_MAX || h->size != h->units * h->block)
 		return "size and units disagree";
-	if (!h->owners || h->owners > 65535 ||
-	    h->writers + h->mmappers != h->threads)
+	/* 64-bit sum: 0xffffffff writers and 1 mmapper are not 0 threads */
+	if (!h->owners || h->owners > h->threads ||
+	    h->writers > WAC_THREADS_MAX || h->mmappers > WAC_THREADS_MAX ||
+	    (uint64_t)h->writers + h->mmappers != h->threads)
 		return "thread counts out of range";
 	if (h->profile < 'A' || h->profile > 'F' || h->direct > 1 ||
 	    h->final_sync_ok > 1)
 		return "run facts out of range";
+	if (h->write_sync > WSYNC_NONE || h->msync > MSYNC_NONE ||
+	    h->f_mode > FMODE_LEGACY || h->layout > LAYOUT_SEGREGATE ||
+	    !h->sync_every || !h->iodepth || !h->duration_ns ||
+	    !memchr(h->engine, '\0', sizeof(h->engine)) ||
+	    !engine_find(h->engine))
+		return "run configuration out of range";
 	if (len != file_length(h->owners, h->units))
 		return len < file_length(h->owners, h->units) ? "truncated"
 							      : "trailing data";
@@ -163,8 +188,23 @@ static int load_payload(struct wac_oracle *o, FILE *f,
 	if (ret)
 		return ret;
 	o->final_sync_ok = h->final_sync_ok;
-	o->facts = (struct oracle_run_facts){h->profile, h->threads, h->writers,
-					     h->mmappers, h->direct};
+	o->facts = (struct oracle_run_facts){
+		.profile = h->profile,
+		.threads = h->threads,
+		.writers = h->writers,
+		.mmappers = h->mmappers,
+		.direct = h->direct,
+		.seed = h->seed,
+		.duration_s = h->duration_ns / 1e9,
+		.hang_timeout_s = h->hang_timeout_ns / 1e9,
+		.sync_every = h->sync_every,
+		.iodepth = h->iodepth,
+		.write_sync = h->write_sync,
+		.msync = h->msync,
+		.f_mode = h->f_mode,
+		.layout = h->layout,
+	};
+	memcpy(o->facts.engine, h->engine, sizeof(o->facts.engine));
 	arrays(o, ptrs, lens);
 	for (int i = 0; i < 5; i++)
 		if (lens[i] && fread(ptrs[i], 1, lens[i], f) != lens[i])

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #define VERIFY_CHUNK (1u << 20)
+
+volatile sig_atomic_t verify_stop_signal;
 #define PAGE_BYTES 4096u
 
 static const char *const class_names[V__COUNT] = {
@@ -178,6 +180,10 @@ int verify_target(const struct wac_oracle *o, const char *path,
 							  : VERIFY_CHUNK;
 		size_t got;
 
+		if (verify_stop_signal) {
+			ret = -EINTR;
+			goto out;
+		}
 		if (hb)
 			hb_begin(hb, OP_VERIFY_READ);
 		ret = read_chunk(fd, buf, len, off, &got);

@@ -2,6 +2,8 @@
 #ifndef WAC_VERIFY_H
 #define WAC_VERIFY_H
 
+#include <signal.h>
+
 #include "oracle.h"
 #include "record.h"
 #include "watchdog.h"
@@ -46,6 +48,10 @@ struct verify_result {
 	struct verify_finding first[VERIFY_FIRST_MAX];
 	unsigned nfirst;
 };
+
+/* Set by a signal handler ('wac verify'): verify_target stops between
+ * chunks, returns -EINTR and leaves done false. */
+extern volatile sig_atomic_t verify_stop_signal;
 
 const char *verify_class_name(enum verify_class c);
 bool verify_class_fails(enum verify_class c);

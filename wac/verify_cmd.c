@@ -2,6 +2,7 @@
 /* 'wac verify --state FILE TARGET': judge a target against a saved oracle. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -31,6 +32,33 @@ static void note_size_mismatch(struct wac_run *run, int fd)
 	wac_err("%s", run->setup_error);
 }
 
+static void on_stop_signal(int sig)
+{
+	verify_stop_signal = sig;
+}
+
+/* A SIGINT/SIGTERM/SIGHUP stops the verify, even where the signal came
+ * in ignored (a background job of a script): the handler replaces that. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Stopped by a signal: no verdict and no partial result; 128 + signo. */
+static int stopped(struct wac_run *run)
+{
+	int sig = verify_stop_signal;
+
+	wac_err("%s: verify stopped, no result written", strsignal(sig));
+	oracle_free(&run->oracle);
+	return 128 + sig;
+}
+
 int wac_verify(struct wac_config *cfg)
 {
 	static struct wac_run run;
@@ -44,6 +72,7 @@ int wac_verify(struct wac_config *cfg)
 	run.started_wall = time(NULL);
 	run.wall_start_ns = now_ns();
 	errors_init(&run.errs);
+	catch_stop_signals();
 	if (oracle_load(&run.oracle, cfg->state_path))
 		goto setup_error;
 	/* the configuration is the run's, from the state file */
@@ -55,6 +84,16 @@ int wac_verify(struct wac_config *cfg)
 	cfg->writers = run.oracle.facts.writers;
 	cfg->mmappers = run.oracle.facts.mmappers;
 	cfg->direct = run.oracle.facts.direct;
+	cfg->seed = run.oracle.facts.seed;
+	cfg->duration_s = run.oracle.facts.duration_s;
+	cfg->hang_timeout_s = run.oracle.facts.hang_timeout_s;
+	cfg->sync_every = run.oracle.facts.sync_every;
+	cfg->iodepth = run.oracle.facts.iodepth;
+	cfg->write_sync = run.oracle.facts.write_sync;
+	cfg->msync = run.oracle.facts.msync;
+	cfg->f_mode = run.oracle.facts.f_mode;
+	cfg->layout = run.layout = run.oracle.facts.layout;
+	cfg->engine = engine_find(run.oracle.facts.engine)->name;
 	fd = target_open(cfg->target, &run.ti, O_RDONLY);
 	if (fd < 0)
 		goto setup_error;
@@ -63,6 +102,8 @@ int wac_verify(struct wac_config *cfg)
 	run.final_sync_done = true;
 	run.final_sync_err = 0;
 	verify_target(&run.oracle, cfg->target, &run.verify, NULL);
+	if (verify_stop_signal)
+		return stopped(&run);
 	status = judge_run(&run, &verdict, reasons, &nreasons);
 	if (result_write(&run, verdict, status, reasons, nreasons))
 		status = status ? status : WAC_EXIT_USAGE;
@@ -72,6 +113,8 @@ int wac_verify(struct wac_config *cfg)
 	return status;
 
 setup_error:
+	if (verify_stop_signal)
+		return stopped(&run);
 	snprintf(run.setup_error, sizeof(run.setup_error),
 		 "cannot verify %s with state %s", cfg->target,
 		 cfg->state_path);

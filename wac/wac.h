@@ -104,7 +104,10 @@ const char *msync_name(enum msync_mode m);
 
 uint64_t now_ns(void);
 
-/* Print "wac: <message>" on stderr. */
+/* The most threads of each kind (--threads, --writers, --mmappers). */
+#define WAC_THREADS_MAX 4096
+
+/* Print "wac: <message>" on stderr, on one line. */
 void wac_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

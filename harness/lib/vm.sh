@@ -10,6 +10,8 @@
 VM_MEM_MB=${WAC_VM_MEM_MB:-1536}
 VM_CPUS=${WAC_VM_CPUS:-2}
 VM_PROBE_TIMEOUT=${WAC_VM_PROBE_TIMEOUT:-25}
+# the guest kernel's command line (harness/lava puts it in LAVA jobs too)
+VM_KERNEL_ARGS="console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on log_buf_len=8M"
 
 # qemu_accel_args ACCEL: the acceleration arguments.
 qemu_accel_args() {
@@ -39,7 +41,7 @@ vm_boot() {
 		-nodefaults -display none -no-reboot \
 		-smp "$VM_CPUS" -m "$VM_MEM_MB" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on log_buf_len=8M $append" \
+		-append "$VM_KERNEL_ARGS $append" \
 		-serial "file:$log" \
 		-monitor "unix:$mon,server,nowait" \
 		-device virtio-serial-pci -chardev "file,id=wacresults,path=$log.results" \

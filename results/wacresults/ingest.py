@@ -1,21 +1,30 @@
 """Importing documents: wac/1, wac-harness/1 (embedded wac documents),
 wac-harness/2 (wac documents by file name and sha256), wac-fio/1 and bare
-fio JSON, one transaction per file."""
+fio JSON, one transaction per file.  A wac/1 document of kind "verify"
+(`wac verify`) is attached to the run it verified, never a run itself.
+
+Any file either imports whole or is skipped with one line on stderr: no
+traceback, no half import (the file's transaction is rolled back) and no
+raw copy left behind for it."""
 
 import datetime
 import hashlib
 import json
+import math
 import os
-import sqlite3
+import re
 import sys
 
+from . import lava
 from .fio import fio_fields, fio_run_id
-from .flatten import _fmt_duration, _int_or_none, _num, flatten_numbers
+from .flatten import _fmt_duration, _num, flatten_numbers
 from .store import ALL_FIELDS, INT_FIELDS, BadDocument, content_hash
 
 HARNESS_SCHEMAS = ("wac-harness/1", "wac-harness/2")
 # The harness writer's inputs in a run directory: not result documents.
 NOT_DOCUMENTS = {"context.json", "result.json"}
+# Integer columns are SQLite INTEGERs: signed 64 bits.
+INT_MIN, INT_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def wac_fields(doc):
@@ -139,32 +148,105 @@ def classify(doc):
     raise BadDocument("not a wac/1, wac-harness/1, wac-harness/2 or fio JSON document")
 
 
+class RunNotStored(BadDocument):
+    """A verify document whose run is not (yet) in the store."""
+
+
+def wac_kind(doc):
+    """"run" or "verify" (`wac verify`); documents before the key are runs."""
+    k = doc.get("kind")
+    if k is None:
+        return "run"
+    if k not in ("run", "verify"):
+        raise BadDocument("unknown kind %s" % json.dumps(k)[:40])
+    return k
+
+
+def _why(e):
+    """One line saying why a file was skipped."""
+    if isinstance(e, (BadDocument, OSError)):
+        text = str(e)
+    else:
+        text = "%s: %s" % (type(e).__name__, e)
+    return " ".join(text.split()) or type(e).__name__
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _no_constant(name):
+    raise BadDocument("corrupt JSON: %s is not a JSON number" % name)
+
+
+def _finite_float(text):
+    v = float(text)
+    if not math.isfinite(v):
+        raise BadDocument("number %s is out of range" % text[:40])
+    return v
+
+
+def _bounded_int(text):
+    """A JSON integer that a float can hold (metrics are REALs)."""
+    if len(text) > 310:
+        raise BadDocument("integer of %d digits is out of range" % len(text))
+    v = int(text)
+    if abs(v) > 1.7976931348623157e308:
+        raise BadDocument("integer %s... is out of range" % text[:20])
+    return v
+
+
 def _read_json(path):
-    """(bytes, document) of a JSON file; BadDocument when it is not one."""
+    """(bytes, document) of a JSON file; BadDocument when it is not one:
+    not UTF-8, not JSON (NaN and Infinity are not), a number no float
+    holds, or nested deeper than Python's parser goes."""
     with open(path, "rb") as fh:
         data = fh.read()
     try:
-        return data, json.loads(data.decode("utf-8"))
+        return data, json.loads(data.decode("utf-8"), parse_constant=_no_constant,
+                                parse_float=_finite_float, parse_int=_bounded_int)
     except UnicodeDecodeError as e:
         raise BadDocument("not UTF-8 text: %s" % e)
     except json.JSONDecodeError as e:
         raise BadDocument("corrupt JSON: %s" % e)
+    except RecursionError:
+        raise BadDocument("nested too deeply")
+
+
+def _int_field(name, v):
+    """An integer column's value: None, or an integer (a bool, an
+    integral number, a decimal string) in SQLite's range; anything else
+    is a bad document, never a silent NULL."""
+    if v is None or isinstance(v, bool):
+        return None if v is None else int(v)
+    n = None
+    if isinstance(v, int):
+        n = v
+    elif isinstance(v, float) and v.is_integer():
+        n = int(v)
+    elif isinstance(v, str) and re.fullmatch(r"[+-]?[0-9]{1,19}", v.strip()):
+        n = int(v)
+    if n is None or not INT_MIN <= n <= INT_MAX:
+        raise BadDocument("%s: %s is not an integer" % (name, json.dumps(v)[:40]))
+    return n
 
 
 class Importer:
-    def __init__(self, conn, db_path, labels=(), keep_raw=True, log=sys.stderr,
+    def __init__(self, conn, db_path, labels=(), keep_raw=True, log=None,
                  defaults=None):
         self.conn = conn
+        self.log = sys.stderr if log is None else log
         # column values for runs whose documents do not carry them (e.g.
         # suite_commit for a wac run the nightly made); never overrides
         self.defaults = dict(defaults or {})
         self.raw_dir = os.path.join(os.path.dirname(os.path.abspath(db_path)), "raw")
         self.labels = list(labels)
         self.keep_raw = keep_raw
-        self.log = log
         self.added = 0
         self.present = 0
         self.failed = 0
+        # raw copies this file's import wrote: removed if it is skipped
+        self._new_raw = []
 
     def _insert(self, run_id, chash, schema, fields, metrics, source,
                 raw, parent=None):
@@ -186,12 +268,11 @@ class Importer:
                 fields[k] = v
         cols = ["run_id", "content_hash", "schema", "parent", "source_file",
                 "raw_file", "imported"] + ALL_FIELDS
-        vals = [run_id, chash, schema, parent, source, raw,
-                datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        vals = [run_id, chash, schema, parent, source, raw, _now()]
         for k in ALL_FIELDS:
             v = fields.get(k)
             if k in INT_FIELDS:
-                v = _int_or_none(v)
+                v = _int_field(k, v)
             elif v is not None:
                 v = str(v)
             vals.append(v)
@@ -217,12 +298,23 @@ class Importer:
             with open(tmp, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, dst)
+            self._new_raw.append(dst)
         return dst
+
+    def _drop_new_raw(self):
+        for f in self._new_raw:
+            try:
+                os.remove(f)
+            except OSError:
+                pass
+        self._new_raw = []
 
     def _child(self, w, hf, pid, path, raw, what):
         """One wac/1 document of a harness run, with the harness context."""
         if not isinstance(w, dict) or w.get("schema") != "wac/1":
             raise BadDocument("%s is not a wac/1 document" % what)
+        if wac_kind(w) == "verify":
+            return self._verify(w, path, raw)
         wf, wm = wac_fields(w)
         for k in INHERITED:
             if hf.get(k) is not None:
@@ -235,6 +327,42 @@ class Importer:
         _, added = self._insert(str(w["run_id"]), content_hash(w), "wac/1",
                                 wf, wm, path, raw, parent=pid)
         return added
+
+    def _verify(self, doc, path, raw):
+        """A `wac verify` document, attached to the run it verified (the
+        first one stored with that run_id): 1 if new, 0 if present."""
+        of_run = doc.get("of_run")
+        if not isinstance(of_run, str) or not of_run:
+            raise BadDocument("verify document without of_run")
+        chash = content_hash(doc)
+        c = self.conn
+        if c.execute("SELECT id FROM verifies WHERE content_hash=?", (chash,)).fetchone():
+            return 0
+        run = c.execute("SELECT id FROM runs WHERE run_id=? AND schema='wac/1' "
+                        "ORDER BY id LIMIT 1", (of_run,)).fetchone()
+        if run is None:
+            raise RunNotStored("verify of run %s, which is not in the store "
+                              "(import the run first)" % of_run[:40])
+        channels = doc.get("channels") or []
+        if not isinstance(channels, list) or not all(isinstance(x, str) for x in channels):
+            raise BadDocument("channels is not a list of names")
+        m = {}
+        ig = doc.get("integrity") or {}
+        flatten_numbers({k: v for k, v in (ig.get("verify") or {}).items()
+                         if k != "done"}, "verify", m)
+        if _num(doc.get("wall_s")) is not None:
+            m["wall_s"] = float(doc["wall_s"])
+        started, verdict = doc.get("started"), doc.get("verdict")
+        cur = c.execute(
+            "INSERT INTO verifies (run, of_run, content_hash, started, verdict, exit_status,"
+            " channels, source_file, raw_file, imported) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (run["id"], of_run, chash, None if started is None else str(started),
+             None if verdict is None else str(verdict),
+             _int_field("exit_status", doc.get("exit_status")), ",".join(channels) or None,
+             path, raw, _now()))
+        c.executemany("INSERT INTO verify_metrics VALUES (?,?,?)",
+                      [(cur.lastrowid, k, v) for k, v in sorted(m.items())])
+        return 1
 
     def _referenced(self, doc, path):
         """wac-harness/2: the wac documents it names, read beside it.  A
@@ -265,7 +393,9 @@ class Importer:
         kind = classify(doc)
         chash = content_hash(doc)
         new = 0
-        if kind == "wac/1":
+        if kind == "wac/1" and wac_kind(doc) == "verify":
+            new += self._verify(doc, path, self._keep_raw(path, data, chash))
+        elif kind == "wac/1":
             f, m = wac_fields(doc)
             raw = self._keep_raw(path, data, chash)
             _, added = self._insert(str(doc["run_id"]), chash, kind, f, m, path, raw)
@@ -298,17 +428,25 @@ class Importer:
             new += added
         return new
 
-    def import_file(self, path):
+    def import_file(self, path, later=None):
         """Import one file in one transaction.  Returns True unless the
-        file was skipped for an error (which is reported on stderr)."""
+        file was skipped for an error (which is reported on stderr).  A
+        verify document whose run is not stored yet goes on the list
+        later, when given, instead of being skipped."""
+        if os.path.isdir(path):  # a LAVA job's export (lava.py)
+            return lava.import_job(self, path)
         failed = self.failed
+        self._new_raw = []
         try:
             data, doc = _read_json(path)
             with self.conn:  # one transaction per file: all or nothing
                 new = self.import_doc(doc, path, data)
-        except (BadDocument, OSError, sqlite3.DatabaseError,
-                TypeError, ValueError, AttributeError, KeyError) as e:
-            self._skipped(path, e)
+        except Exception as e:  # any file: imported or skipped, one line
+            self._drop_new_raw()
+            if later is not None and isinstance(e, RunNotStored):
+                later.append(path)
+                return True
+            self._skipped(path, _why(e))
             return False
         if new:
             self.added += 1
@@ -317,17 +455,22 @@ class Importer:
         return self.failed == failed
 
     def import_paths(self, paths):
+        """Every file, in order; verify documents whose run comes later
+        in the list once more at the end."""
         ok = True
+        later = []
         for p in paths:
             if os.path.isdir(p):
                 for f in self._walk(p):
-                    ok &= self.import_file(f)
+                    ok &= self.import_file(f, later)
             elif os.path.exists(p):
-                ok &= self.import_file(p)
+                ok &= self.import_file(p, later)
             else:
                 self.failed += 1
                 ok = False
                 print("wac-results: %s: no such file or directory" % p, file=self.log)
+        for f in later:
+            ok &= self.import_file(f)
         return ok
 
     def _walk(self, top):
@@ -341,6 +484,9 @@ class Importer:
                 os.path.join(dirpath, d)) != raw)
             if "harness.json" in files:
                 yield os.path.join(dirpath, "harness.json")
+                continue
+            if lava.is_job_dir(files):
+                yield dirpath
                 continue
             for name in sorted(files):
                 if name.endswith(".json") and name not in NOT_DOCUMENTS:

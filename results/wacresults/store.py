@@ -51,6 +51,27 @@ CREATE TABLE IF NOT EXISTS labels (
     label TEXT NOT NULL,
     PRIMARY KEY (run, label)
 );
+-- `wac verify` documents (kind "verify"): each belongs to the run it
+-- verified (of_run), never a run of its own
+CREATE TABLE IF NOT EXISTS verifies (
+    id INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    of_run TEXT NOT NULL,
+    content_hash TEXT NOT NULL UNIQUE,
+    started TEXT,
+    verdict TEXT,
+    exit_status INTEGER,
+    channels TEXT,
+    source_file TEXT,
+    raw_file TEXT,
+    imported TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verify_metrics (
+    verify INTEGER NOT NULL REFERENCES verifies(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (verify, name)
+);
 CREATE INDEX IF NOT EXISTS metrics_name ON metrics(name);
 CREATE INDEX IF NOT EXISTS labels_label ON labels(label);
 CREATE INDEX IF NOT EXISTS runs_kernel ON runs(kernel_release);

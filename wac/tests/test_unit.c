@@ -277,11 +277,28 @@ static void oracle_state_roundtrip(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	o->final_sync_ok = true;
-	o->facts = (struct oracle_run_facts){'C', 2, 1, 1, false};
+	o->facts = (struct oracle_run_facts){.profile = 'C',
+					     .threads = 2,
+					     .writers = 1,
+					     .mmappers = 1,
+					     .seed = 77,
+					     .duration_s = 1.5,
+					     .sync_every = 3,
+					     .iodepth = 2,
+					     .write_sync = WSYNC_FSYNC,
+					     .layout = LAYOUT_SEGREGATE,
+					     .engine = "libaio"};
 	assert_int_equal(oracle_save(o, path), 0);
 	assert_int_equal(oracle_load(&back, path), 0);
 	assert_int_equal(back.facts.profile, 'C');
 	assert_int_equal(back.facts.writers, 1);
+	/* the rest of the configuration comes back for the verify result */
+	assert_int_equal(back.facts.seed, 77);
+	assert_true(back.facts.duration_s == 1.5);
+	assert_int_equal(back.facts.sync_every, 3);
+	assert_int_equal(back.facts.write_sync, WSYNC_FSYNC);
+	assert_int_equal(back.facts.layout, LAYOUT_SEGREGATE);
+	assert_string_equal(back.facts.engine, "libaio");
 	assert_int_equal(back.run_id, 0xabc);
 	assert_int_equal(back.units, 4);
 	assert_memory_equal(back.written, o->written, 16);
