@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The unit tests that live outside test_unit.c (which holds main). */
+#ifndef WAC_TESTS_UNIT_H
+#define WAC_TESTS_UNIT_H
+
+/* test_input.c */
+void sizes_parse(void **state);
+void durations_parse(void **state);
+void options_profiles(void **state);
+void options_rejects(void **state);
+void kmsg_classes(void **state);
+
+#endif
