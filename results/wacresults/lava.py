@@ -236,6 +236,7 @@ def import_job(imp, d):
     False (and one line on stderr) when it cannot be read."""
     from .ingest import harness_fields
     failed = imp.failed
+    imp._new_raw = []
     try:
         doc, metrics = build(d)
         data = json.dumps(doc, indent=1).encode()
@@ -247,6 +248,7 @@ def import_job(imp, d):
             raw = imp._keep_raw(src, data, chash)
             _, added = imp._insert(doc["run_id"], chash, doc["schema"], f, m, src, raw)
     except (BadDocument, OSError, ValueError, TypeError, KeyError) as e:
+        imp._drop_new_raw()  # a skipped job leaves no raw copy, as a file does
         imp._skipped(d, e)
         return False
     if added:
