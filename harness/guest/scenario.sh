@@ -107,6 +107,8 @@ result() {
 
 cleanup() {
 	set +e
+	# a second signal must not cut the undo stack short
+	trap '' INT TERM
 	local pids
 	pids=$(jobs -p)
 	# shellcheck disable=SC2086
