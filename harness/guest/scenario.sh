@@ -125,6 +125,7 @@ cleanup() {
 	[ -s "$SKIP_FILE" ] && result skip "$(cat "$SKIP_FILE")"
 	dev_undo_all
 	md_cleaned
+	result cleanup_left "$(leftovers)"
 	dmesg >"$OUT/dmesg.txt" 2>/dev/null
 }
 
@@ -133,6 +134,18 @@ cleanup() {
 words_of() {
 	WORDS=()
 	read -ra WORDS <<<"$1" || true
+}
+
+# leftovers: what the undo stack failed to undo ("none" when nothing):
+# the host cannot see inside a VM, so the guest says it in result.json.
+leftovers() {
+	local left=()
+	grep -q " $MNT " /proc/mounts && left+=("mount:$MNT")
+	[ "$SCN_DEVICE" = scsi_debug ] && [ -d /sys/module/scsi_debug ] && left+=(scsi_debug)
+	dev_dm_kname "$FLAKEY_NAME" >/dev/null 2>&1 && left+=("dm:$FLAKEY_NAME")
+	losetup -a 2>/dev/null | grep -qF "$DEV_DIR" && left+=(loop)
+	[ "${#left[@]}" -gt 0 ] || left=(none)
+	echo "${left[*]}"
 }
 
 # _skip_scenario writes its reason here; cleanup carries it into result.json.
