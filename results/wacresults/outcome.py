@@ -121,6 +121,10 @@ def against(expect, channels, verdict):
     return "ok", ""
 
 
+# what a scenario's expect_direct may say: wac's direct.path values, or any
+DIRECT_PATHS = ("any", "direct", "buffered", "mixed", "unknown")
+
+
 def direct_against(expect_direct, observed):
     """(outcome, reason) of the O_DIRECT path the writes took vs the
     scenario's expect_direct; None when it holds or is not asked."""
