@@ -28,7 +28,7 @@ qemu_accel_args() {
 vm_boot() {
 	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
 	local vmlinuz mondir mon pid start deadline rc
-	vmlinuz=$kdir/$(kernel_info "$kdir" vmlinuz)
+	vmlinuz=$(kernel_boot_image "$kdir")
 	# A UNIX socket path has at most 108 bytes: keep it out of the
 	# results tree, which may sit deep in a user's checkout.
 	mondir=$(mktemp -d "${TMPDIR:-/tmp}/wacvm.XXXXXX")
