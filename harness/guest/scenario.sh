@@ -32,6 +32,8 @@ LIB_DIR=$GUEST_DIR
 . "$LIB_DIR/memcg.sh"
 # shellcheck source=../lib/md.sh
 . "$LIB_DIR/md.sh"
+# shellcheck source=../lib/ocfs2.sh
+. "$LIB_DIR/ocfs2.sh"
 # shellcheck disable=SC1090
 . "$SCENARIO_ENV"
 
@@ -221,11 +223,28 @@ setup_fs() {
 		return 0
 		;;
 	esac
-	log "mkfs.$SCN_FS $SCN_MKFS_OPTIONS $TOP_DEV"
-	words_of "$SCN_MKFS_OPTIONS"
+	local pre=""
+	if [ "$SCN_FS" = ocfs2 ]; then
+		setup_ocfs2 || return 1
+		pre="$(ocfs2_mkfs_args "$SCN_OCFS2_MODE") "
+	fi
+	log "mkfs.$SCN_FS $pre$SCN_MKFS_OPTIONS $TOP_DEV"
+	words_of "$pre$SCN_MKFS_OPTIONS"
 	dev_mkfs "$SCN_FS" "$TOP_DEV" "${WORDS[@]}" >>"$OUT/steps.log" 2>&1 || return 1
 	mount_fs
 	TARGET=$MNT/$SCN_FILE
+	[ "$SCN_FS" = ocfs2 ] || return 0
+	RESULT[ocfs2]=$(ocfs2_facts "$SCN_OCFS2_MODE" "$MNT")
+	write_result
+}
+
+# setup_ocfs2: the ocfs2 modules, and for o2cb this node's cluster
+# (harness/lib/ocfs2.sh); configfs as the kernel shows it, into the log.
+setup_ocfs2() {
+	log "ocfs2 $SCN_OCFS2_MODE: modules (o2cb: and cluster $OCFS2_CLUSTER in configfs)"
+	ocfs2_prepare "$SCN_OCFS2_MODE" >>"$OUT/steps.log" 2>&1 || return 1
+	[ "$SCN_OCFS2_MODE" = o2cb ] || return 0
+	find "$OCFS2_CONFIGFS/cluster" -maxdepth 4 >>"$OUT/steps.log" 2>&1 || true
 }
 
 # setup_overlay: the layers' filesystem at OVL_BASE, then the overlay.

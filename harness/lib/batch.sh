@@ -22,7 +22,7 @@ batch_share() {
 	shift
 	mkdir -p "$share/guest" "$share/bin" "$share/out" "$share/scenarios"
 	cp "$HARNESS_DIR"/guest/*.sh "$HARNESS_DIR/lib/device.sh" "$HARNESS_DIR/lib/memcg.sh" \
-		"$HARNESS_DIR/lib/md.sh" \
+		"$HARNESS_DIR/lib/md.sh" "$HARNESS_DIR/lib/ocfs2.sh" \
 		"$HARNESS_DIR/lib/steps.tsv" "$share/guest/"
 	cp "$WAC_BIN" "$share/bin/wac"
 	for env in "$@"; do

@@ -105,6 +105,8 @@ dev_mkfs() {
 	ext4) mkfs.ext4 -q -F "$@" "$dev" ;;
 	xfs) mkfs.xfs -q -f "$@" "$dev" ;;
 	btrfs) mkfs.btrfs -q -f "$@" "$dev" >/dev/null ;;
+	# ocfs2: the mode's options come first (harness/lib/ocfs2.sh)
+	ocfs2) mkfs.ocfs2 -q -F "$@" "$dev" </dev/null ;;
 	*)
 		echo "dev_mkfs: unknown filesystem $fs" >&2
 		return 1

@@ -20,6 +20,12 @@ INITRAMFS_MODULES="virtio_pci 9pnet_virtio 9p virtio_console sd_mod scsi_debug d
 INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
 	blkdiscard blockdev losetup mount umount sync findmnt xfs_io dd mdadm"
 
+# ocfs2 (issue #11): its tools and modules, listed in harness/lib/ocfs2.sh
+# shellcheck source=ocfs2.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ocfs2.sh"
+INITRAMFS_MODULES="$INITRAMFS_MODULES $OCFS2_MODULES"
+INITRAMFS_TOOLS="$INITRAMFS_TOOLS $OCFS2_TOOLS"
+
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
 INITRAMFS_BUILD=()   # a build in progress: its tree and its partial cpio
 
@@ -91,7 +97,7 @@ initramfs_inputs_hash() {
 	local kdir=$1 t
 	{
 		kernel_info "$kdir" release
-		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init"
+		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init" "$HARNESS_DIR/lib/ocfs2.sh"
 		for t in busybox $INITRAMFS_TOOLS; do
 			t=$(command -v "$t" || true)
 			[ -n "$t" ] && stat -L -c '%n %s %Y' "$t"

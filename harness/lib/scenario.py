@@ -28,7 +28,7 @@ FALLBACK_CHANNELS = ("syscall contract kmsg hang verify:torn verify:lost "
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
 RANGE_RE = re.compile(r"^(<|<=|>|>=|=)?[0-9]+(\.[0-9]+){0,2}$")
-TEMPLATE_RE = re.compile(r"\{([a-z_]+)(?::([^}]*))?\}")
+TEMPLATE_RE = re.compile(r"\{([a-z][a-z0-9_]*)(?::([^}]*))?\}")
 # Requirements a scenario may name, besides kernel>=X, cmd:NAME, fs:NAME.
 MODULE_REQUIREMENTS = ("scsi_debug", "dm_flakey", "loop", "md", "pmem",
                        "ocfs2", "zram", "memcg")
@@ -84,7 +84,8 @@ KEYS = {
     "dev_size_mb": ("256", _int_in(1, 65536)),
     "scsi_debug_args": ("", _check_params),
     "flakey": ("", _free),
-    "fs": ("ext4", _one_of("ext4", "xfs", "btrfs", "raw", "tmpfs", "overlay")),
+    "fs": ("ext4", _one_of("ext4", "xfs", "btrfs", "raw", "tmpfs", "overlay",
+                                 "ocfs2")),
     "mkfs_options": ("", _free),
     "mount_options": ("", _free),
     "stable_writes": ("", _one_of("0", "1")),
@@ -105,6 +106,9 @@ KEYS = {
     "md_members": ("3", _int_in(2, 8)),
     "md_bitmap": ("internal", _one_of("internal", "none", "file")),
     "md_skip_copy": ("", _one_of("0", "1")),
+    # ocfs2 (issue #11, harness/lib/ocfs2.sh): a local volume, or a
+    # cluster volume of a one-node o2cb cluster with its DLM and heartbeat
+    "ocfs2_mode": ("local", _one_of("local", "o2cb")),
 }
 REPEATABLE = ("step", "steps", "expect")
 
@@ -318,6 +322,8 @@ class Parser:
             self.fail(self.lines.get("md_level", 0), "md_level needs device = scsi_debug")
         if vals["md_skip_copy"] and vals["md_level"] != "5":
             self.fail(self.lines.get("md_skip_copy", 0), "md_skip_copy needs md_level = 5")
+        if "ocfs2_mode" in self.lines and vals["fs"] != "ocfs2":
+            self.fail(self.lines["ocfs2_mode"], "ocfs2_mode needs fs = ocfs2")
         for req in vals["requires"].split():
             if not (req in MODULE_REQUIREMENTS or re.match(r"^kernel>=[0-9]+(\.[0-9]+){0,2}$", req)
                     or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)):
@@ -338,6 +344,8 @@ class Parser:
             req += ["md", {"1": "raid1", "5": "raid456", "10": "raid10"}[vals["md_level"]]]
         if vals["fs"] != "raw":
             req.append("fs:" + vals["fs"])
+        if vals["fs"] == "ocfs2" and vals["ocfs2_mode"] == "o2cb":
+            req += ["ocfs2_stack_o2cb", "ocfs2_dlmfs"]
         req += vals["requires"].split()
         return " ".join(dict.fromkeys(req))
 
