@@ -29,8 +29,10 @@ OCFS2_PORT=7777
 OCFS2_CONFIGFS=/sys/kernel/config
 OCFS2_DLMFS=/dlm
 # what the initramfs carries for this file (initramfs.sh appends them)
+# shellcheck disable=SC2034
 OCFS2_TOOLS="mkfs.ocfs2 mount.ocfs2 mounted.ocfs2 tunefs.ocfs2 debugfs.ocfs2
 	fsck.ocfs2 o2cb o2cb_ctl ocfs2_hb_ctl"
+# shellcheck disable=SC2034
 OCFS2_MODULES="configfs ocfs2 ocfs2_stackglue ocfs2_stack_o2cb ocfs2_nodemanager
 	ocfs2_dlm ocfs2_dlmfs"
 

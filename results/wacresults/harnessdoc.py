@@ -354,7 +354,9 @@ def build(d, wac, expect=None, expect_direct=None):
             "recovered": ctx.get("recovered") or [],
             "direct_path": direct,
             "memory": memory_of(res),
-            "md": md},
+            "md": md,
+            # fs = ocfs2 (harness/lib/ocfs2.sh): mode, node, cluster as configfs showed it
+            "ocfs2": res.get("ocfs2") if isinstance(res.get("ocfs2"), dict) else None},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
     for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky", "batch"):
