@@ -34,7 +34,7 @@ OCFS2_TOOLS="mkfs.ocfs2 mount.ocfs2 mounted.ocfs2 tunefs.ocfs2 debugfs.ocfs2
 	fsck.ocfs2 o2cb o2cb_ctl ocfs2_hb_ctl"
 # shellcheck disable=SC2034
 OCFS2_MODULES="configfs ocfs2 ocfs2_stackglue ocfs2_stack_o2cb ocfs2_nodemanager
-	ocfs2_dlm ocfs2_dlmfs"
+	ocfs2_dlm ocfs2_dlmfs virtio_net virtio_blk"
 
 # ocfs2_mkfs_args MODE: one small volume, few slots (the disks are small:
 # each slot gets a journal).

@@ -10,6 +10,9 @@
 VM_MEM_MB=${WAC_VM_MEM_MB:-1536}
 VM_CPUS=${WAC_VM_CPUS:-2}
 VM_PROBE_TIMEOUT=${WAC_VM_PROBE_TIMEOUT:-25}
+# more QEMU arguments for the next vm_boot: the two-node OCFS2 run's
+# shared disk and private socket network (harness/ocfs2-two-node)
+VM_EXTRA_ARGS=()
 # the guest kernel's command line (harness/lava puts it in LAVA jobs too)
 VM_KERNEL_ARGS="console=ttyS0,115200 panic=-1 rdinit=/init printk.devkmsg=on log_buf_len=8M"
 
@@ -49,7 +52,7 @@ vm_boot() {
 		-device "virtserialport,chardev=wacresults,name=wac.results" \
 		-fsdev "local,id=wacshare,path=$share,security_model=none" \
 		-device "virtio-9p-pci,fsdev=wacshare,mount_tag=wacshare" \
-		-nic none </dev/null >"$log.qemu" 2>&1 &
+		"${VM_EXTRA_ARGS[@]}" -nic none </dev/null >"$log.qemu" 2>&1 &
 	pid=$!
 	VM_PID=$pid
 	deadline=$(($(date +%s) + timeout))
