@@ -70,7 +70,7 @@ wait_volume() {
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		echo 3 >/proc/sys/vm/drop_caches
 		blockdev --flushbufs /dev/vda 2>/dev/null || true
-		mounted.ocfs2 -d /dev/vda 2>/dev/null | grep -q ocfs2 && return 0
+		mounted.ocfs2 -d /dev/vda 2>/dev/null | grep -q '^/dev/vda' && return 0
 		sleep 2
 	done
 	return 1
