@@ -140,6 +140,9 @@ setup_device() {
 		dev_scsi_debug "${args[@]}" || return 1
 		BASE_DEV=${SCSI_DEBUG_DEVICES[0]}
 		;;
+	pmem)
+		setup_pmem || return 1
+		;;
 	loop)
 		modprobe loop
 		TOP_DEV=$(dev_loop "$SCN_DEV_SIZE_MB" "$SCN_SECTOR_SIZE") || return 1
@@ -168,6 +171,32 @@ setup_device() {
 	[ -z "$SCN_STABLE_WRITES" ] || dev_stable_writes "$dm" "$SCN_STABLE_WRITES" >/dev/null
 	result stable_writes_top "$(dev_stable_writes "$dm")"
 	result integrity_format_top "$(dev_integrity_format "$dm")"
+}
+
+# setup_pmem: the VM's persistent memory as an fsdax namespace; the
+# filesystem on it asks for DAX with its mount options (dax=always).
+setup_pmem() {
+	log "ndctl create-namespace --mode=fsdax (persistent memory)"
+	TOP_DEV=$(dev_pmem) || return 1
+	BASE_DEV=${TOP_DEV#/dev/}
+	result pmem_dax "$(cat "/sys/block/$BASE_DEV/queue/dax" 2>/dev/null || echo null)"
+	log "pmem: $TOP_DEV, $(($(blockdev --getsize64 "$TOP_DEV") >> 20)) MiB, queue/dax $(cat "/sys/block/$BASE_DEV/queue/dax" 2>/dev/null || echo '?')"
+}
+
+# check_dax JSON: with expect_dax = true|false, the run's target must
+# report DAX (wac's target.dax, from statx) as expected: a filesystem that
+# quietly fell back to the page cache fails the step, never passes.
+check_dax() {
+	local got
+	[ -s "$1" ] || return 0 # no result: judged as such elsewhere
+	got=$(sed -n 's/^ *"dax": \(true\|false\|null\),\{0,1\}$/\1/p' "$1" | head -n 1)
+	RESULT[dax]=${got:-null}
+	write_result
+	[ "$SCN_EXPECT_DAX" = any ] || [ "${got:-null}" = "$SCN_EXPECT_DAX" ] && return 0
+	log "DAX in effect: ${got:-null}, expected $SCN_EXPECT_DAX (expect_dax); the kernel log on DAX:"
+	dmesg | grep -i dax | tail -n 5 >>"$OUT/steps.log"
+	result dax_check "wac[$WAC_N]: target.dax ${got:-null}, expect_dax = $SCN_EXPECT_DAX"
+	return 1
 }
 
 # setup_fs: mkfs and mount, or the raw device as the target; tmpfs, or
@@ -306,7 +335,7 @@ run_wac() {
 }
 
 # The steps, one function each; names and arguments: harness/lib/steps.tsv.
-step_run() { run_wac "$@"; }
+step_run() { run_wac "$@" && check_dax "$OUT/wac-$WAC_N.json"; }
 step_verify() { run_wac verify "$@"; }
 step_flakey() {
 	log "flakey $*"

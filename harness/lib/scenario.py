@@ -76,7 +76,7 @@ def _free(v):
 KEYS = {
     "description": (None, _free),
     "name": (None, _free),
-    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs")),
+    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs", "pmem")),
     "dif": ("1", _int_in(0, 3)),
     "dix": ("1", _int_in(0, 1)),
     "guard": ("0", _int_in(0, 1)),
@@ -105,6 +105,10 @@ KEYS = {
     "md_members": ("3", _int_in(2, 8)),
     "md_bitmap": ("internal", _one_of("internal", "none", "file")),
     "md_skip_copy": ("", _one_of("0", "1")),
+    # DAX (device = pmem): whether every wac run's target must report
+    # DAX in effect (its target.dax, statx STATX_ATTR_DAX); a run that
+    # does not fails the scenario's step (harness/guest/scenario.sh)
+    "expect_dax": ("any", _one_of("any", "true", "false")),
 }
 REPEATABLE = ("step", "steps", "expect")
 
@@ -300,11 +304,24 @@ class Parser:
             self.fail(self.lines.get("md_level", 0), "md_level needs device = scsi_debug")
         if vals["md_skip_copy"] and vals["md_level"] != "5":
             self.fail(self.lines.get("md_skip_copy", 0), "md_skip_copy needs md_level = 5")
+        self.check_pmem(vals)
         for req in vals["requires"].split():
             if not (req in MODULE_REQUIREMENTS or re.match(r"^kernel>=[0-9]+(\.[0-9]+){0,2}$", req)
                     or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)):
                 self.fail(self.lines["requires"], f"unknown requirement \"{req}\" ("
                           + ", ".join(MODULE_REQUIREMENTS) + ", kernel>=X.Y, cmd:NAME, fs:NAME)")
+
+    def check_pmem(self, vals):
+        """device = pmem (persistent memory in the VM) and expect_dax."""
+        line = self.lines.get("expect_dax") or self.lines.get("device", 0)
+        if vals["expect_dax"] == "true" and vals["device"] != "pmem":
+            self.fail(line, "expect_dax = true needs device = pmem (only pmem does DAX)")
+        if vals["device"] != "pmem":
+            return
+        if vals["sector_size"] != "512":
+            self.fail(self.lines.get("sector_size", line), "device = pmem has 512-byte sectors")
+        if vals["flakey"] or vals["md_level"]:
+            self.fail(line, "device = pmem takes no flakey or md_level (they would hide DAX)")
 
     def requires(self, vals, steps):
         req = [vals["device"]] if vals["device"] != "tmpfs" else []
