@@ -65,6 +65,14 @@ _require_memcg() {
 		_skip_scenario "no memory cgroup controller in kernel $(uname -r)"
 }
 
+# _require_wac_option --NAME: the generator ($WAC) documents the option
+# in its --help (a scenario written before the feature landed skips).
+_require_wac_option() {
+	local help
+	help=$("${WAC:-wac}" --help 2>/dev/null) || true
+	grep -qw -e "$1" <<<"$help" || _skip_scenario "this wac has no $1 option"
+}
+
 # _require_pmem: persistent memory to make fsdax: the pmem driver, ndctl,
 # a region (the VM was booted with an NVDIMM or memmap=, harness/lib/vm.sh)
 # and the kernel's pfn support (struct pages for filesystem DAX).
@@ -93,6 +101,7 @@ _require_all() {
 		case $r in
 		kernel\>=*) _require_kernel "${r#kernel>=}" ;;
 		cmd:*) _require_cmd "${r#cmd:}" ;;
+		wac-option:*) _require_wac_option "${r#wac-option:}" ;;
 		fs:*) _require_fs "${r#fs:}" ;;
 		md) _require_module md_mod; _require_cmd mdadm ;;
 		pmem) _require_pmem ;;
