@@ -183,7 +183,7 @@ vm_pmem_prepare() {
 	[ "${VM_PMEM_MB:-0}" -gt 0 ] || return 0
 	case $VM_PMEM_MODE in
 	nvdimm)
-		VM_PMEM_QEMU=(-machine pc,nvdimm=on
+		VM_PMEM_QEMU=(-machine "pc,nvdimm=on"
 			-m "$VM_MEM_MB,slots=2,maxmem=$((VM_MEM_MB + VM_PMEM_MB))M"
 			-object "memory-backend-file,id=wacpmem0,share=on,mem-path=$1,size=${VM_PMEM_MB}M"
 			-device "nvdimm,id=wacnvdimm0,memdev=wacpmem0")
