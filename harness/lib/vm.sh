@@ -189,7 +189,10 @@ vm_pmem_prepare() {
 			-device "nvdimm,id=wacnvdimm0,memdev=wacpmem0")
 		;;
 	memmap)
-		VM_PMEM_QEMU=(-m "$((VM_MEM_MB + VM_PMEM_MB))")
+		# 128 MiB of RAM above the region: the firmware reserves the top
+		# of RAM (ACPI tables), which would split the region (seen: "nd_pmem
+		# namespace1.0: ... misaligned, unable to map")
+		VM_PMEM_QEMU=(-m "$((VM_MEM_MB + VM_PMEM_MB + 128))")
 		VM_PMEM_APPEND="memmap=${VM_PMEM_MB}M!${VM_MEM_MB}M"
 		;;
 	*) die "WAC_VM_PMEM_MODE must be nvdimm or memmap, not '$VM_PMEM_MODE'" ;;
