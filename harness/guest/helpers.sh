@@ -97,7 +97,9 @@ _require_pmem() {
 # adds the implicit ones: the device, dm_flakey, fs:FS).
 _require_all() {
 	local r
-	for r in $1; do
+	local -a reqs=()
+	read -ra reqs <<<"$1" || true
+	for r in "${reqs[@]}"; do
 		case $r in
 		kernel\>=*) _require_kernel "${r#kernel>=}" ;;
 		cmd:*) _require_cmd "${r#cmd:}" ;;

@@ -21,6 +21,7 @@ INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
 	blkdiscard blockdev losetup mount umount sync findmnt xfs_io dd mdadm"
 
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
+INITRAMFS_BUILD=()   # a build in progress: its tree and its partial cpio
 
 # Persistent memory (device = pmem): the NFIT and e820 (memmap=) region
 # drivers, the pmem block driver, and ndctl to make the raw namespace
@@ -129,8 +130,9 @@ build_initramfs() {
 	info "building initramfs for $release"
 	mkdir -p "$INITRAMFS_CACHE"
 	root=$(mktemp -d "$INITRAMFS_CACHE/build.XXXXXX")
+	INITRAMFS_BUILD=("$root" "$out.tmp")
 	# shellcheck disable=SC2064
-	trap "rm -rf '$root'" RETURN
+	trap "rm -rf '$root'; INITRAMFS_BUILD=()" RETURN
 	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,tmp,mnt,share,etc,run,var}
 	ln -s usr/bin "$root/bin"
 	ln -s usr/sbin "$root/sbin"
@@ -184,4 +186,11 @@ build_initramfs() {
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out.tmp"
 	mv "$out.tmp" "$out"
 	echo "$out"
+}
+
+# initramfs_abort: drop what a build_initramfs stopped by a signal left
+# (harness/run's run_bg calls it on SIGTERM).
+initramfs_abort() {
+	[ ${#INITRAMFS_BUILD[@]} -eq 0 ] || rm -rf "${INITRAMFS_BUILD[@]}"
+	INITRAMFS_BUILD=()
 }

@@ -144,7 +144,7 @@ class Parser:
         self.path, self.steps, self.channels = path, steps, channels
         self.values, self.lines = {}, {}
         self.matrix = {}
-        self.step_list, self.rules = [], []
+        self.step_list, self.rules, self.direct_rules = [], [], []
         self.expect = None
 
     def fail(self, line, msg):
@@ -160,7 +160,7 @@ class Parser:
         self.finish(n)
 
     def parse_line(self, n, line):
-        m = re.match(r"^(expect\[[^\]]*\]|[^=\s]+)\s*=\s*(.*)$", line)
+        m = re.match(r"^(expect(?:_direct)?\[[^\]]*\]|[^=\s]+)\s*=\s*(.*)$", line)
         if not m:
             self.fail(n, f"expected key = value, got \"{line}\"")
         key, val = m.group(1), m.group(2).strip()
@@ -168,6 +168,8 @@ class Parser:
             return self.add_matrix(n, key[7:], val)
         if key.startswith("expect["):
             return self.add_rule(n, key[7:-1], val)
+        if key.startswith("expect_direct["):
+            return self.add_rule(n, key[14:-1], val, direct=True)
         if key == "expect":
             if self.expect is not None:
                 self.fail(n, f"expect given twice (first on line {self.expect[0]})")
@@ -195,13 +197,24 @@ class Parser:
             self.fail(n, f"matrix.{key} needs values")
         self.matrix[key] = (n, val.split())
 
-    def add_rule(self, n, rng, val):
+    def add_rule(self, n, rng, val, direct=False):
+        """expect[RANGE] or expect_direct[RANGE]: the value for the kernels
+        in RANGE (the first rule that matches a kernel wins)."""
         for cond in rng.split(","):
             if not RANGE_RE.match(cond.strip()):
                 self.fail(n, f"bad kernel range \"{cond.strip()}\" "
                           "(like <6.11, >=6.1, =6.12, or >=5.10,<6.11)")
+        if direct:
+            self.check_direct(n, val)
+            self.direct_rules.append((n, f"{rng}|{val}"))
+            return
         self.check_expect(n, val)
         self.rules.append((n, f"{rng}|{val}"))
+
+    def check_direct(self, n, val):
+        err = None if TEMPLATE_RE.search(val) else KEYS["expect_direct"][1](val)
+        if err:
+            self.fail(n, f"expect_direct {err}, not \"{val}\"")
 
     def add_step(self, n, text):
         name = text.split()[0]
@@ -264,6 +277,11 @@ class Parser:
             rules.append(self.expand(rule, vals))
             self.check_expect(n, rules[-1].split("|", 1)[1])
         subst["expect_rules"] = ";".join(rules)
+        rules = []
+        for n, rule in self.direct_rules:
+            rules.append(self.expand(rule, vals))
+            self.check_direct(n, rules[-1].split("|", 1)[1])
+        subst["expect_direct_rules"] = ";".join(rules)
         base = os.path.basename(self.path)
         base = base[:-4] if base.endswith(".scn") else base
         if "name" in subst:

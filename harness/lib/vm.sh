@@ -28,10 +28,11 @@ qemu_accel_args() {
 vm_boot() {
 	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
 	local vmlinuz mondir mon pid start deadline rc
-	vmlinuz=$kdir/$(kernel_info "$kdir" vmlinuz)
+	vmlinuz=$(kernel_boot_image "$kdir")
 	# A UNIX socket path has at most 108 bytes: keep it out of the
 	# results tree, which may sit deep in a user's checkout.
 	mondir=$(mktemp -d "${TMPDIR:-/tmp}/wacvm.XXXXXX")
+	VM_MONDIR=$mondir
 	mon=$mondir/monitor.sock
 	rm -f "$log" "$log.results"
 	VM_STATUS="" VM_BOOT_S=""
@@ -117,13 +118,17 @@ vm_kill_hung() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# vm_stop: kill a VM left running (signal cleanup).
+# vm_stop: kill a VM left running and drop its monitor socket (signal
+# cleanup); a probe's share goes too.
 vm_stop() {
 	if [ -n "${VM_PID:-}" ]; then
 		kill -9 "$VM_PID" 2>/dev/null || true
 		wait "$VM_PID" 2>/dev/null || true
 		VM_PID=""
 	fi
+	[ -z "${VM_MONDIR:-}" ] || rm -rf "$VM_MONDIR"
+	[ -z "${VM_PROBE_SHARE:-}" ] || rm -rf "$VM_PROBE_SHARE"
+	VM_MONDIR="" VM_PROBE_SHARE=""
 }
 
 # probe_accel KDIR INITRD: kvm when a short KVM boot reaches init, else
@@ -146,6 +151,7 @@ probe_accel() {
 	fi
 	mkdir -p "$WAC_CACHE/accel"
 	share=$(mktemp -d "$WAC_CACHE/accel/probe.XXXXXX")
+	VM_PROBE_SHARE=$share
 	vm_boot "$kdir" "$initrd" "$share" "$share/serial.log" kvm "$VM_PROBE_TIMEOUT"
 	if [ -n "$VM_BOOT_S" ]; then
 		echo kvm >"$cache"
@@ -156,6 +162,7 @@ probe_accel() {
 		cp "$share/serial.log" "$WAC_CACHE/accel/$release.kvm-probe.log" 2>/dev/null || true
 	fi
 	rm -rf "$share"
+	VM_PROBE_SHARE=""
 	cat "$cache"
 }
 
