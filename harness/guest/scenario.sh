@@ -253,7 +253,9 @@ setup_fs() {
 	log "mkfs.$SCN_FS $SCN_MKFS_OPTIONS $TOP_DEV"
 	words_of "$SCN_MKFS_OPTIONS"
 	dev_mkfs "$SCN_FS" "$TOP_DEV" "${WORDS[@]}" >>"$OUT/steps.log" 2>&1 || return 1
-	mount_fs
+	# (setup runs inside an if: set -e does not stop a failed mount, and
+	# wac would run on the initramfs's rootfs under MNT)
+	mount_fs || return 1
 	TARGET=$MNT/$SCN_FILE
 }
 
