@@ -46,13 +46,10 @@ void stamp_unit(const struct wac_oracle *o, char *dst, uint64_t unit,
 		.kind = kind,
 		.variant = variant,
 		.sector_size = ss,
+		.sector = unit * o->block / ss,
 	};
-	uint64_t first = unit * o->block / ss;
 
-	for (uint32_t i = 0; i < o->block / ss; i++) {
-		h.sector = first + i;
-		record_stamp(dst + (size_t)i * ss, &h);
-	}
+	record_stamp_run(dst, &h, o->block / ss);
 }
 
 void thread_stamp_unit(struct wac_thread *t, char *dst, uint64_t unit,
