@@ -22,10 +22,15 @@ static uint64_t next_rand(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-uint64_t thread_pick_unit(struct wac_thread *t)
+uint32_t thread_pick_index(struct wac_thread *t)
 {
 	/* multiply-shift instead of a 64-bit division: owned < 2^32 */
-	return t->units[((next_rand(&t->rng) >> 32) * t->owned) >> 32];
+	return ((next_rand(&t->rng) >> 32) * t->owned) >> 32;
+}
+
+uint64_t thread_pick_unit(struct wac_thread *t)
+{
+	return t->units[thread_pick_index(t)];
 }
 
 uint64_t thread_rand(struct wac_thread *t)
