@@ -67,7 +67,7 @@ static void prepare_io(struct wac_thread *t, struct wac_io *io, uint64_t unit,
  * waits for memory (on a 512 MiB target the oracle is far bigger than
  * the caches).
  */
-#define PICK_AHEAD 8
+#define PICK_AHEAD 16
 
 struct picks {
 	uint32_t idx[PICK_AHEAD];
