@@ -106,7 +106,8 @@ stamp_ways(unsigned char *buf, const struct wac_record_hdr *hdr)
 	for (unsigned i = 0; i < words; i++)
 #pragma GCC unroll 4
 		for (unsigned k = 0; k < STAMP_WAYS; k++) {
-			memcpy(buf + (size_t)k * ss + WAC_RECORD_HDR_SIZE + 8 * i,
+			memcpy(buf + (size_t)k * ss + WAC_RECORD_HDR_SIZE +
+				       8 * i,
 			       &v[k], 8);
 			c[k] = __builtin_ia32_crc32di(c[k], v[k]);
 			v[k] += PAYLOAD_STEP;
@@ -118,8 +119,7 @@ stamp_ways(unsigned char *buf, const struct wac_record_hdr *hdr)
 	}
 }
 
-void record_stamp_run(void *buf, const struct wac_record_hdr *hdr,
-		      unsigned n)
+void record_stamp_run(void *buf, const struct wac_record_hdr *hdr, unsigned n)
 {
 	struct wac_record_hdr h = *hdr;
 	uint32_t ss = hdr->sector_size;
