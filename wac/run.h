@@ -115,6 +115,8 @@ void *scribble_thread(void *arg);
 
 /* Helpers shared by the thread bodies. */
 uint64_t thread_pick_unit(struct wac_thread *t);
+/* The draw thread_pick_unit makes: an index into t->units. */
+uint32_t thread_pick_index(struct wac_thread *t);
 uint64_t thread_rand(struct wac_thread *t);
 void stamp_unit(const struct wac_oracle *o, char *dst, uint64_t unit,
 		uint32_t gen, unsigned writer, enum wac_kind kind,

@@ -22,10 +22,15 @@ static uint64_t next_rand(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-uint64_t thread_pick_unit(struct wac_thread *t)
+uint32_t thread_pick_index(struct wac_thread *t)
 {
 	/* multiply-shift instead of a 64-bit division: owned < 2^32 */
-	return t->units[((next_rand(&t->rng) >> 32) * t->owned) >> 32];
+	return ((next_rand(&t->rng) >> 32) * t->owned) >> 32;
+}
+
+uint64_t thread_pick_unit(struct wac_thread *t)
+{
+	return t->units[thread_pick_index(t)];
 }
 
 uint64_t thread_rand(struct wac_thread *t)
@@ -46,13 +51,10 @@ void stamp_unit(const struct wac_oracle *o, char *dst, uint64_t unit,
 		.kind = kind,
 		.variant = variant,
 		.sector_size = ss,
+		.sector = unit * o->block / ss,
 	};
-	uint64_t first = unit * o->block / ss;
 
-	for (uint32_t i = 0; i < o->block / ss; i++) {
-		h.sector = first + i;
-		record_stamp(dst + (size_t)i * ss, &h);
-	}
+	record_stamp_run(dst, &h, o->block / ss);
 }
 
 void thread_stamp_unit(struct wac_thread *t, char *dst, uint64_t unit,
