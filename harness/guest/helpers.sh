@@ -59,10 +59,22 @@ _require_kernel() {
 }
 
 # _require_memcg: a memory cgroup controller, mounted (v1 or v2) or
-# mountable (cgroup2; harness/lib/memcg.sh mounts it).
+# mountable (cgroup2; harness/lib/memcg.sh mounts it).  Newer kernels
+# list only v1 controllers in /proc/cgroups (seen: Debian's 7.2 lists no
+# memory; its 6.12 has no CONFIG_MEMCG_V1 either), so cgroup2's own
+# cgroup.controllers decides.
 _require_memcg() {
-	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null ||
-		_skip_scenario "no memory cgroup controller in kernel $(uname -r)"
+	local mnt found=1
+	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null && return 0
+	if grep -qw cgroup2 /proc/filesystems 2>/dev/null; then
+		mnt=$(mktemp -d)
+		if mount -t cgroup2 none "$mnt" 2>/dev/null; then
+			grep -qw memory "$mnt/cgroup.controllers" && found=0
+			umount "$mnt"
+		fi
+		rmdir "$mnt"
+	fi
+	[ "$found" = 0 ] || _skip_scenario "no memory cgroup controller in kernel $(uname -r)"
 }
 
 # _require_wac_option --NAME: the generator ($WAC) documents the option
