@@ -60,8 +60,8 @@ _require_kernel() {
 
 # _require_memcg: a memory cgroup controller, mounted (v1 or v2) or
 # mountable (cgroup2; harness/lib/memcg.sh mounts it).  Newer kernels
-# list only v1 controllers in /proc/cgroups (seen: Debian's 7.2 lists no
-# memory; its 6.12 has no CONFIG_MEMCG_V1 either), so cgroup2's own
+# list only v1 controllers in /proc/cgroups (seen: Debian's 7.2 has no
+# memory line there, its 6.12 still has one), so cgroup2's own
 # cgroup.controllers decides.
 _require_memcg() {
 	local mnt found=1
