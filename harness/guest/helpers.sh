@@ -61,25 +61,8 @@ _require_kernel() {
 # _require_memcg: a memory cgroup controller, mounted (v1 or v2) or
 # mountable (cgroup2; harness/lib/memcg.sh mounts it).
 _require_memcg() {
-	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null && return 0
-	# newer kernels list only controllers with v1 support in /proc/cgroups
-	# (kernel/cgroup/cgroup-v1.c cgroup1_subsys_absent): without
-	# CONFIG_MEMCG_V1 (Debian 7.2) memory is on cgroup2 only, ask cgroup2
-	_memcg_v2 || _skip_scenario "no memory cgroup controller in kernel $(uname -r)"
-}
-
-# _memcg_v2: cgroup2 offers the memory controller (mounted on a scratch
-# directory to read cgroup.controllers, unmounted again).
-_memcg_v2() {
-	local d rc=1
-	grep -qw cgroup2 /proc/filesystems 2>/dev/null || return 1
-	d=$(mktemp -d) || return 1
-	if mount -t cgroup2 none "$d" 2>/dev/null; then
-		grep -qw memory "$d/cgroup.controllers" && rc=0
-		umount "$d"
-	fi
-	rmdir "$d"
-	return $rc
+	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null ||
+		_skip_scenario "no memory cgroup controller in kernel $(uname -r)"
 }
 
 # _require_wac_option --NAME: the generator ($WAC) documents the option
