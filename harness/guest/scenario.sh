@@ -144,6 +144,15 @@ leftovers() {
 	[ "$SCN_DEVICE" = scsi_debug ] && [ -d /sys/module/scsi_debug ] && left+=(scsi_debug)
 	dev_dm_kname "$FLAKEY_NAME" >/dev/null 2>&1 && left+=("dm:$FLAKEY_NAME")
 	losetup -a 2>/dev/null | grep -qF "$DEV_DIR" && left+=(loop)
+	md_on && grep -q "^$MD_KNAME :" /proc/mdstat 2>/dev/null && left+=("md:$MD_KNAME")
+	if [ -n "${SWAP_DEV:-}" ]; then
+		grep -q "^$SWAP_DEV " /proc/swaps 2>/dev/null && left+=("swap:$SWAP_DEV")
+		[ "$(cat "/sys/block/${SWAP_DEV#/dev/}/disksize" 2>/dev/null || echo 0)" = 0 ] ||
+			left+=("zram:${SWAP_DEV#/dev/}")
+	fi
+	# memcg_umount keeps cgroup2 mounted while one of these is left
+	[ -n "${MEMCG_DIR:-}" ] && compgen -G "${MEMCG_DIR%/*}/wac-$SCN_NAME-$$-*" >/dev/null &&
+		left+=("memcg:${MEMCG_DIR%/*}/wac-$SCN_NAME-$$-*")
 	[ "${#left[@]}" -gt 0 ] || left=(none)
 	echo "${left[*]}"
 }
