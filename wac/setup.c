@@ -94,8 +94,12 @@ static unsigned owner_count(const struct wac_config *cfg)
 static enum wac_kind thread_kind(const struct wac_config *cfg, unsigned i,
 				 bool *is_writer)
 {
-	unsigned T = cfg->threads, M = cfg->mmappers;
+	unsigned T = cfg->threads - cfg->churners, M = cfg->mmappers;
 
+	if (i >= T) { /* the churners come last */
+		*is_writer = false;
+		return KIND_CHURN;
+	}
 	*is_writer = (uint64_t)(i + 1) * M / T == (uint64_t)i * M / T;
 	if (profile_scribbles(cfg))
 		return *is_writer ? KIND_DIRECT : KIND_SCRIBBLE;
@@ -261,6 +265,10 @@ static int setup_thread(struct wac_run *run, struct wac_thread *t)
 		return 0;
 	if (open_thread_fd(run, t))
 		return -EINVAL;
+	if (t->kind == KIND_CHURN)
+		return churn_setup_thread(t) ? setup_fail(run, ENOMEM,
+							  "out of memory")
+					     : 0;
 	if (t->kind == KIND_MMAP) {
 		t->map = mmap(NULL, cfg->size, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, t->fd, 0);
