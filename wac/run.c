@@ -300,6 +300,27 @@ static void init_run(struct wac_run *run, struct wac_config *cfg)
 	pthread_mutex_init(&run->report_lock, NULL);
 }
 
+/* --prefill-only: the target full of this run's records, nothing else
+ * (no threads, no verify, no result document). */
+static int prefill_only(struct wac_run *run)
+{
+	int ret = run_setup(run);
+
+	if (ret) {
+		run_setup_undo(run);
+		return WAC_EXIT_USAGE;
+	}
+	if (run->cfg->progress != 0)
+		printf("wac: %s filled with %llu sectors of run %016llx\n",
+		       run->ti.path,
+		       (unsigned long long)(run->cfg->size /
+					    run->cfg->sector_size),
+		       (unsigned long long)run->oracle.run_id);
+	close(run->fd);
+	oracle_free(&run->oracle);
+	return WAC_EXIT_PASS;
+}
+
 int wac_run(struct wac_config *cfg)
 {
 	static struct wac_run run;
@@ -315,6 +336,8 @@ int wac_run(struct wac_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	init_run(&run, cfg);
+	if (cfg->prefill_only)
+		return prefill_only(&run);
 	if (fault_install())
 		wac_err("cannot catch SIGBUS: a refused store will kill wac");
 	kmsg_start(&run.kmsg);
