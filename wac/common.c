@@ -26,10 +26,8 @@ static const char *const op_names[OP__COUNT] = {
 };
 
 static const char *const kind_names[KIND__COUNT] = {
-	[KIND_WRITE] = "write",
-	[KIND_MMAP] = "mmap",
-	[KIND_DIRECT] = "direct",
-	[KIND_SCRIBBLE] = "scribble",
+	[KIND_WRITE] = "write",	  [KIND_MMAP] = "mmap",
+	[KIND_DIRECT] = "direct", [KIND_SCRIBBLE] = "scribble",
 	[KIND_CHURN] = "churn",
 };
 

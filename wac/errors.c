@@ -30,11 +30,11 @@ static const int fsync_errnos[] = {EBADF,  EINTR,  EIO,	   EROFS,
 static const int read_errnos[] = {EAGAIN, EBADF, EFAULT, EINTR,
 				  EINVAL, EIO,	 EISDIR, 0};
 
-static const int fallocate_errnos[] = {EBADF, EFBIG,  EINTR,	EINVAL,
-				      EIO,   ENODEV, ENOSPC, ENOSYS,
-				      EPERM, ESPIPE, ETXTBSY, EOPNOTSUPP, 0};
-static const int truncate_errnos[] = {EBADF, EFBIG, EINTR,   EINVAL,
-				      EIO,   EPERM, ETXTBSY, EROFS, 0};
+static const int fallocate_errnos[] = {
+	EBADF,	EFBIG, EINTR,  EINVAL,	EIO,	    ENODEV, ENOSPC,
+	ENOSYS, EPERM, ESPIPE, ETXTBSY, EOPNOTSUPP, 0};
+static const int truncate_errnos[] = {EBADF, EFBIG,   EINTR, EINVAL, EIO,
+				      EPERM, ETXTBSY, EROFS, 0};
 
 static const int *errnos_of(enum wac_op op)
 {

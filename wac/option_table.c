@@ -21,8 +21,8 @@ const char *const write_sync_names[] = {"sfr-wait",  "sfr-write", "fsync",
 					"fdatasync", "none",	  NULL};
 const char *const msync_names[] = {"sync", "async", "none", NULL};
 const char *const f_mode_names[] = {"scribble", "legacy", NULL};
-const char *const layout_names[] = {"auto", "interleave", "segregate",
-				    "churn", NULL};
+const char *const layout_names[] = {"auto", "interleave", "segregate", "churn",
+				    NULL};
 
 #define F(field)                            \
 	offsetof(struct wac_config, field), \

@@ -346,7 +346,8 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->prefill_only && (cfg->verify_only || cfg->state_path)) {
-		wac_err("--prefill-only leaves no oracle: no verify, no --state");
+		wac_err("--prefill-only leaves no oracle: no verify, no "
+			"--state");
 		return -EINVAL;
 	}
 	if (cfg->verify_only) {

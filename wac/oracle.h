@@ -21,7 +21,7 @@ enum unit_flags {
 	UNIT_HOLE_OK = 16, /* zeros or its last write: a store raced a cut */
 };
 
-#define UNIT_FLAGS_ALL                                                    \
+#define UNIT_FLAGS_ALL                                                 \
 	(UNIT_RACED | UNIT_WRITE_FAILED | UNIT_IN_FLIGHT | UNIT_HOLE | \
 	 UNIT_HOLE_OK)
 

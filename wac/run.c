@@ -19,10 +19,8 @@
 #include "run.h"
 
 static void *(*const thread_body[KIND__COUNT])(void *) = {
-	[KIND_WRITE] = write_thread,
-	[KIND_MMAP] = mmap_thread,
-	[KIND_DIRECT] = direct_thread,
-	[KIND_SCRIBBLE] = scribble_thread,
+	[KIND_WRITE] = write_thread,   [KIND_MMAP] = mmap_thread,
+	[KIND_DIRECT] = direct_thread, [KIND_SCRIBBLE] = scribble_thread,
 	[KIND_CHURN] = churn_thread,
 };
 
@@ -126,9 +124,8 @@ void run_metrics(struct wac_run *run, struct thread_metrics **per,
 static void progress_line(struct wac_run *run, double elapsed, bool tty)
 {
 	static const enum wac_op shown[] = {
-		OP_WRITE,	OP_MMAP_STORE, OP_DIRECT_WRITE,
-		OP_SCRIBBLE, OP_PUNCH,	    OP_ZERO_RANGE,
-		OP_TRUNCATE, OP_REALLOC,
+		OP_WRITE, OP_MMAP_STORE, OP_DIRECT_WRITE, OP_SCRIBBLE,
+		OP_PUNCH, OP_ZERO_RANGE, OP_TRUNCATE,	  OP_REALLOC,
 	};
 	struct thread_metrics *per[run->nthreads], sum;
 

@@ -289,9 +289,9 @@ static int setup_thread(struct wac_run *run, struct wac_thread *t)
 	if (open_thread_fd(run, t))
 		return -EINVAL;
 	if (t->kind == KIND_CHURN)
-		return churn_setup_thread(t) ? setup_fail(run, ENOMEM,
-							  "out of memory")
-					     : 0;
+		return churn_setup_thread(t)
+			       ? setup_fail(run, ENOMEM, "out of memory")
+			       : 0;
 	if (t->kind == KIND_MMAP) {
 		t->map = mmap(NULL, cfg->size, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, t->fd, 0);

@@ -178,8 +178,7 @@ static const char *payload_problem(const struct wac_oracle *o, uint32_t crc)
 		if (o->owner_kind[i] >= KIND__COUNT)
 			return "unknown thread kind";
 	for (uint64_t u = 0; u < o->units; u++)
-		if (o->owner[u] >= o->owners ||
-		    o->flags[u] & ~UNIT_FLAGS_ALL)
+		if (o->owner[u] >= o->owners || o->flags[u] & ~UNIT_FLAGS_ALL)
 			return "unit owner or flags out of range";
 	return NULL;
 }

@@ -15,9 +15,9 @@ volatile sig_atomic_t verify_stop_signal;
 #define PAGE_BYTES 4096u
 
 static const char *const class_names[V__COUNT] = {
-	"ok",	 "unwritten", "stale",   "raced",  "collision", "hole",
-	"torn",	 "misdirected", "foreign", "future", "lost",	  "exposed",
-	"unreadable",
+	"ok",	"unwritten", "stale",	    "raced",   "collision",
+	"hole", "torn",	     "misdirected", "foreign", "future",
+	"lost", "exposed",   "unreadable",
 };
 
 const char *verify_class_name(enum verify_class c)

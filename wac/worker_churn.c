@@ -22,8 +22,8 @@
 
 /* Free a range, give it back, free it another way ... */
 static const enum churn_op cycle[] = {
-	CHURN_PUNCH, CHURN_REALLOC, CHURN_ZERO,	   CHURN_REALLOC,
-	CHURN_TRUNCATE, CHURN_REALLOC,
+	CHURN_PUNCH,   CHURN_REALLOC,  CHURN_ZERO,
+	CHURN_REALLOC, CHURN_TRUNCATE, CHURN_REALLOC,
 };
 
 static const enum wac_op churn_wac_op[CHURN__COUNT] = {
@@ -152,9 +152,9 @@ static void churn_fallocate(struct wac_thread *t, enum churn_op op)
 {
 	struct wac_run *run = t->run;
 	struct wac_oracle *o = &run->oracle;
-	int mode = FALLOC_FL_KEEP_SIZE | (op == CHURN_PUNCH
-						  ? FALLOC_FL_PUNCH_HOLE
-						  : FALLOC_FL_ZERO_RANGE);
+	int mode = FALLOC_FL_KEEP_SIZE |
+		   (op == CHURN_PUNCH ? FALLOC_FL_PUNCH_HOLE
+				      : FALLOC_FL_ZERO_RANGE);
 	uint64_t first, n, start;
 	int err;
 
@@ -162,7 +162,7 @@ static void churn_fallocate(struct wac_thread *t, enum churn_op op)
 	hb_begin(&t->hb, churn_wac_op[op]);
 	start = now_ns();
 	err = fallocate(t->fd, mode, first * o->block, n * o->block) ? errno
-								      : 0;
+								     : 0;
 	hb_end(&t->hb);
 	if (unsupported(err)) {
 		churn_off(run, op, err);
@@ -228,7 +228,8 @@ static void churn_truncate(struct wac_thread *t)
 {
 	struct wac_run *run = t->run;
 	struct wac_oracle *o = &run->oracle;
-	uint64_t k = o->tail_first + thread_rand(t) % (o->units - o->tail_first);
+	uint64_t k =
+		o->tail_first + thread_rand(t) % (o->units - o->tail_first);
 	uint64_t start;
 	int err, err2;
 
@@ -400,8 +401,9 @@ void churn_write_json(struct json *j, struct wac_run *run)
 	for (int op = 0; op < CHURN__COUNT; op++)
 		if (atomic_load(&c->unsupported[op]))
 			json_str(j, op_name(churn_wac_op[op]),
-				 off_reason(atomic_load(&c->unsupported_errno[op]),
-					    buf, sizeof(buf)));
+				 off_reason(
+					 atomic_load(&c->unsupported_errno[op]),
+					 buf, sizeof(buf)));
 	json_obj_end(j);
 	json_u64(j, "units_holed", atomic_load(&c->units_holed));
 	json_u64(j, "sigbus_expected", atomic_load(&c->sigbus_expected));
@@ -423,13 +425,16 @@ bool churn_happened(struct wac_run *run, char *why, size_t len)
 			continue;
 		if (sum.ops[w].count > sum.ops[w].errors)
 			return true;
-		n += snprintf(why + n, n < len ? len - n : 0, "%s%s: %s",
-			      n ? ", " : "", op_name(w),
-			      atomic_load(&run->churn.unsupported[op])
-				      ? off_reason(atomic_load(
-							   &run->churn.unsupported_errno[op]),
-						   buf, sizeof(buf))
-				      : "none succeeded");
+		n += snprintf(
+			why + n, n < len ? len - n : 0, "%s%s: %s",
+			n ? ", " : "", op_name(w),
+			atomic_load(&run->churn.unsupported[op])
+				? off_reason(
+					  atomic_load(
+						  &run->churn.unsupported_errno
+							   [op]),
+					  buf, sizeof(buf))
+				: "none succeeded");
 	}
 	return false;
 }

@@ -32,10 +32,10 @@ void churn_options(void **state)
 	struct wac_config cfg;
 	const char *g[] = {"wac", "-p", "G", "-t", "16", "./f"};
 	const char *g3[] = {"wac", "-p", "G", "-t", "3", "./f"};
-	const char *gc[] = {"wac", "-p", "G", "-t", "8", "--churners", "3",
-			    "./f"};
-	const char *ac[] = {"wac", "-p", "A", "-t", "4", "--churners", "2",
-			    "./f"};
+	const char *gc[] = {"wac", "-p",	 "G", "-t",
+			    "8",   "--churners", "3", "./f"};
+	const char *ac[] = {"wac", "-p",	 "A", "-t",
+			    "4",   "--churners", "2", "./f"};
 	const char *bad[][8] = {
 		{"wac", "-p", "G", "-t", "2", "./f"},
 		{"wac", "-p", "D", "--churners", "1", "./f"},
