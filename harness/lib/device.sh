@@ -119,16 +119,16 @@ dev_mkfs() {
 # a block a filesystem hands out without zeroing reads back as foreign or
 # exposed.  Prints the size filled.
 dev_prefill_foreign() {
-	local dev=$1 wac=$2 seed=${3:-1} kname sectors
+	local dev=$1 bin=$2 seed=${3:-1} kname bytes
 	kname=$(basename "$(readlink -f "$dev")")
-	sectors=$(cat "/sys/class/block/$kname/size") || return 1
-	[ "$sectors" -gt 0 ] || {
+	bytes=$(cat "/sys/class/block/$kname/size") || return 1
+	bytes=$((bytes * 512))
+	if [ "$bytes" -eq 0 ]; then
 		echo "dev_prefill_foreign: $dev has no sectors" >&2
 		return 1
-	}
-	"$wac" -q --prefill-only --seed "$seed" -s $((sectors * 512)) "$dev" ||
-		return 1
-	echo "$((sectors * 512))"
+	fi
+	"$bin" -q --prefill-only --seed "$seed" -s "$bytes" "$dev" || return 1
+	echo "$bytes"
 }
 
 # dev_mount FS DEV MNT [OPTIONS]
