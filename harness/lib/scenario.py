@@ -23,7 +23,7 @@ STEPS_FILE = os.path.join(HERE, "steps.tsv")
 # checkout): the channels of the first kernel-log table, and md:mismatch.
 FALLBACK_CHANNELS = ("syscall contract kmsg hang verify:torn verify:lost "
                      "verify:misdirected verify:foreign verify:future "
-                     "verify:unreadable md:mismatch").split()
+                     "verify:unreadable verify:exposed md:mismatch").split()
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
