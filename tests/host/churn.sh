@@ -166,3 +166,16 @@ test_prefill_device_foreign() {
 	assert_eq "a tmpfs scenario with prefill_device" 2 "$rc" || return 1
 	grep -q "prefill_device needs a disk" "$WORK/bad.err" || _fail "message: $(cat "$WORK/bad.err")"
 }
+
+test_profile_g_raw_device() {
+	# a block device: punch and zero go to the device (blkdev_fallocate),
+	# ftruncate cannot apply: recorded as unsupported, the run passes
+	_require_loop
+	local dev rc=0 json=$WORK/G-raw.json
+	dev=$(dev_loop 16) || return 1
+	"$WAC" -q -p G -t 8 -s 8m -T 3 --json "$json" "$dev" || rc=$?
+	assert_eq "exit status of profile G on $dev" 0 "$rc" || return 1
+	check_churn_run "$json" || return 1
+	assert_eq "unsupported" '{"truncate":"not a regular file"}' \
+		"$(jq -c .integrity.churn.unsupported "$json")"
+}
