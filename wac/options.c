@@ -179,6 +179,11 @@ int apply_profile(struct wac_config *cfg)
 		split = SPLIT_MMAPPERS;
 	if (!cfg->writers && !cfg->mmappers && split_threads(cfg, split))
 		return -EINVAL;
+	/* G with --writers/--mmappers only: churners in the -t ratio */
+	if (split == SPLIT_CHURN && !cfg->churners)
+		cfg->churners = (cfg->writers + cfg->mmappers) / 3
+					? (cfg->writers + cfg->mmappers) / 3
+					: 1;
 	if (p->direct)
 		cfg->direct = true;
 	if (cfg->churners && (!p->churn_ok || cfg->direct)) {

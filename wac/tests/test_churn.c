@@ -34,6 +34,8 @@ void churn_options(void **state)
 	const char *g3[] = {"wac", "-p", "G", "-t", "3", "./f"};
 	const char *gc[] = {"wac", "-p",	 "G", "-t",
 			    "8",   "--churners", "3", "./f"};
+	const char *gw[] = {"wac", "-p",	 "G", "--writers",
+			    "3",   "--mmappers", "3", "./f"};
 	const char *ac[] = {"wac", "-p",	 "A", "-t",
 			    "4",   "--churners", "2", "./f"};
 	const char *bad[][8] = {
@@ -56,6 +58,10 @@ void churn_options(void **state)
 	assert_int_equal(cfg.writers + cfg.mmappers, 2);
 	assert_int_equal(parse(&cfg, 8, gc), 0);
 	assert_int_equal(cfg.churners, 3);
+	assert_int_equal(cfg.threads, 8);
+	/* G given its writers: still churns, in the -t ratio */
+	assert_int_equal(parse(&cfg, 8, gw), 0);
+	assert_int_equal(cfg.churners, 2);
 	assert_int_equal(cfg.threads, 8);
 	/* A with churners added: -t goes to the writers */
 	assert_int_equal(parse(&cfg, 8, ac), 0);
