@@ -90,6 +90,10 @@ static void write_target(struct json *j, const struct target_info *ti)
 	} else {
 		json_null(j, "integrity");
 	}
+	if (ti->dax >= 0)
+		json_bool(j, "dax", ti->dax);
+	else
+		json_null(j, "dax");
 	json_obj_end(j);
 }
 

@@ -65,17 +65,48 @@ _require_memcg() {
 		_skip_scenario "no memory cgroup controller in kernel $(uname -r)"
 }
 
+# _require_wac_option --NAME: the generator ($WAC) documents the option
+# in its --help (a scenario written before the feature landed skips).
+_require_wac_option() {
+	local help
+	help=$("${WAC:-wac}" --help 2>/dev/null) || true
+	grep -qw -e "$1" <<<"$help" || _skip_scenario "this wac has no $1 option"
+}
+
+# _require_pmem: persistent memory to make fsdax: the pmem driver, ndctl,
+# a region (the VM was booted with an NVDIMM or memmap=, harness/lib/vm.sh)
+# and the kernel's pfn support (struct pages for filesystem DAX).
+_require_pmem() {
+	local r
+	_require_module nd_pmem
+	_require_cmd ndctl
+	modprobe nfit 2>/dev/null || true
+	modprobe nd_e820 2>/dev/null || true
+	modprobe nd_pmem 2>/dev/null || true
+	for _ in $(seq 25); do
+		for r in /sys/bus/nd/devices/region*; do
+			[ -e "$r/pfn_seed" ] && return 0
+			[ -d "$r" ] && _skip_scenario "kernel $(uname -r) has no fsdax (pfn) support for $(basename "$r")"
+		done
+		sleep 0.2
+	done
+	_skip_scenario "no persistent memory region in this VM (booted without pmem?)"
+}
+
 # _require_all REQUIREMENTS: the scenario's requires list (scenario.py
 # adds the implicit ones: the device, dm_flakey, fs:FS).
 _require_all() {
 	local r
-	for r in $1; do
+	local -a reqs=()
+	read -ra reqs <<<"$1" || true
+	for r in "${reqs[@]}"; do
 		case $r in
 		kernel\>=*) _require_kernel "${r#kernel>=}" ;;
 		cmd:*) _require_cmd "${r#cmd:}" ;;
+		wac-option:*) _require_wac_option "${r#wac-option:}" ;;
 		fs:*) _require_fs "${r#fs:}" ;;
 		md) _require_module md_mod; _require_cmd mdadm ;;
-		pmem) _require_module nd_pmem ;;
+		pmem) _require_pmem ;;
 		dm_flakey) _require_module dm_flakey; _require_cmd dmsetup ;;
 		memcg) _require_memcg ;;
 		zram) _require_module zram; _require_cmd mkswap swapon swapoff ;;

@@ -107,14 +107,45 @@ result() {
 
 cleanup() {
 	set +e
+	# a second signal must not cut the undo stack short
+	trap '' INT TERM
 	local pids
 	pids=$(jobs -p)
 	# shellcheck disable=SC2086
 	[ -n "$pids" ] && kill $pids 2>/dev/null
+	# wac stops early on SIGTERM (syncs, verifies, writes its result):
+	# the unmount below waits for it, up to 30 s, then it is killed
+	for _ in $(seq 120); do
+		# shellcheck disable=SC2086
+		[ -n "$pids" ] && kill -0 $pids 2>/dev/null || break
+		sleep 0.25
+	done
+	# shellcheck disable=SC2086
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 	[ -s "$SKIP_FILE" ] && result skip "$(cat "$SKIP_FILE")"
 	dev_undo_all
 	md_cleaned
+	result cleanup_left "$(leftovers)"
 	dmesg >"$OUT/dmesg.txt" 2>/dev/null
+}
+
+# words_of STRING: STRING's blank-separated words in WORDS, as they are:
+# no glob expansion (a '*' in a scenario's wac line stays a '*').
+words_of() {
+	WORDS=()
+	read -ra WORDS <<<"$1" || true
+}
+
+# leftovers: what the undo stack failed to undo ("none" when nothing):
+# the host cannot see inside a VM, so the guest says it in result.json.
+leftovers() {
+	local left=()
+	grep -q " $MNT " /proc/mounts && left+=("mount:$MNT")
+	[ "$SCN_DEVICE" = scsi_debug ] && [ -d /sys/module/scsi_debug ] && left+=(scsi_debug)
+	dev_dm_kname "$FLAKEY_NAME" >/dev/null 2>&1 && left+=("dm:$FLAKEY_NAME")
+	losetup -a 2>/dev/null | grep -qF "$DEV_DIR" && left+=(loop)
+	[ "${#left[@]}" -gt 0 ] || left=(none)
+	echo "${left[*]}"
 }
 
 # _skip_scenario writes its reason here; cleanup carries it into result.json.
@@ -132,13 +163,16 @@ setup_device() {
 	scsi_debug)
 		args=("dif=$SCN_DIF" "dix=$SCN_DIX" "guard=$SCN_GUARD"
 			"sector_size=$SCN_SECTOR_SIZE" "dev_size_mb=$SCN_DEV_SIZE_MB")
-		# shellcheck disable=SC2206,SC2207 # PARAM=VALUE words, checked by the parser
-		args+=($SCN_SCSI_DEBUG_ARGS $(md_scsi_debug_args))
+		words_of "$SCN_SCSI_DEBUG_ARGS $(md_scsi_debug_args)"
+		args+=("${WORDS[@]}")
 		# shellcheck disable=SC2034 # read by dev_scsi_debug
 		! md_on || SCSI_DEBUG_WANT=$SCN_MD_MEMBERS
 		log "modprobe scsi_debug ${args[*]}"
 		dev_scsi_debug "${args[@]}" || return 1
 		BASE_DEV=${SCSI_DEBUG_DEVICES[0]}
+		;;
+	pmem)
+		setup_pmem || return 1
 		;;
 	loop)
 		modprobe loop
@@ -180,6 +214,32 @@ prefill_device() {
 	result prefill_device_bytes "$bytes"
 }
 
+# setup_pmem: the VM's persistent memory as an fsdax namespace; the
+# filesystem on it asks for DAX with its mount options (dax=always).
+setup_pmem() {
+	log "ndctl create-namespace --mode=fsdax (persistent memory)"
+	TOP_DEV=$(dev_pmem) || return 1
+	BASE_DEV=${TOP_DEV#/dev/}
+	result pmem_dax "$(cat "/sys/block/$BASE_DEV/queue/dax" 2>/dev/null || echo null)"
+	log "pmem: $TOP_DEV, $(($(blockdev --getsize64 "$TOP_DEV") >> 20)) MiB, queue/dax $(cat "/sys/block/$BASE_DEV/queue/dax" 2>/dev/null || echo '?')"
+}
+
+# check_dax JSON: with expect_dax = true|false, the run's target must
+# report DAX (wac's target.dax, from statx) as expected: a filesystem that
+# quietly fell back to the page cache fails the step, never passes.
+check_dax() {
+	local got
+	[ -s "$1" ] || return 0 # no result: judged as such elsewhere
+	got=$(sed -n 's/^ *"dax": \(true\|false\|null\),\{0,1\}$/\1/p' "$1" | head -n 1)
+	RESULT[dax]=${got:-null}
+	write_result
+	[ "$SCN_EXPECT_DAX" = any ] || [ "${got:-null}" = "$SCN_EXPECT_DAX" ] && return 0
+	log "DAX in effect: ${got:-null}, expected $SCN_EXPECT_DAX (expect_dax); the kernel log on DAX:"
+	dmesg | grep -i dax | tail -n 5 >>"$OUT/steps.log"
+	result dax_check "wac[$WAC_N]: target.dax ${got:-null}, expect_dax = $SCN_EXPECT_DAX"
+	return 1
+}
+
 # setup_fs: mkfs and mount, or the raw device as the target; tmpfs, or
 # overlayfs with its layers on tmpfs or on ext4 over the disk.
 setup_fs() {
@@ -201,11 +261,12 @@ setup_fs() {
 		return 0
 		;;
 	esac
-	# shellcheck disable=SC2086
 	log "mkfs.$SCN_FS $SCN_MKFS_OPTIONS $TOP_DEV"
-	# shellcheck disable=SC2086 # options are words
-	dev_mkfs "$SCN_FS" "$TOP_DEV" $SCN_MKFS_OPTIONS >>"$OUT/steps.log" 2>&1 || return 1
-	mount_fs
+	words_of "$SCN_MKFS_OPTIONS"
+	dev_mkfs "$SCN_FS" "$TOP_DEV" "${WORDS[@]}" >>"$OUT/steps.log" 2>&1 || return 1
+	# (setup runs inside an if: set -e does not stop a failed mount, and
+	# wac would run on the initramfs's rootfs under MNT)
+	mount_fs || return 1
 	TARGET=$MNT/$SCN_FILE
 }
 
@@ -276,8 +337,8 @@ run_wac() {
 	if [ "$mode" = verify ]; then
 		cmd+=(verify)
 	else
-		# shellcheck disable=SC2206 # the scenario's wac arguments are words
-		cmd+=($SCN_WAC)
+		words_of "$SCN_WAC"
+		cmd+=("${WORDS[@]}")
 	fi
 	cmd+=("$@" --state "$OUT/wac.state" --json "$json" "$TARGET")
 	log "wac[$WAC_N]: ${cmd[*]#"$WAC"}${MEMCG_DIR:+ (in memory cgroup $MEMCG_DIR)}"
@@ -317,7 +378,7 @@ run_wac() {
 }
 
 # The steps, one function each; names and arguments: harness/lib/steps.tsv.
-step_run() { run_wac "$@"; }
+step_run() { run_wac "$@" && check_dax "$OUT/wac-$WAC_N.json"; }
 step_verify() { run_wac verify "$@"; }
 step_flakey() {
 	log "flakey $*"
@@ -436,7 +497,8 @@ main() {
 	dev_init "$(mktemp -d "${TMPDIR:-/tmp}/wac-dev.XXXXXX")"
 	dev_undo_push rm -rf "$DEV_DIR"
 	trap cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	result kernel_release "$(uname -r)"
 	result setup null
 	result failed_step null

@@ -65,7 +65,7 @@ batch_serial() {
 # qemu-error, or "pending" (it never began: run it in another VM), and
 # BATCH_WALL[i] (seconds from its begin to its end, guest clock).
 batch_run() {
-	local kdir=$1 initrd=$2 accel=$3 dir=$4 share i n timeout=$VM_BOOT_ALLOWANCE env
+	local kdir=$1 initrd=$2 accel=$3 dir=$4 share i timeout=$VM_BOOT_ALLOWANCE env
 	shift 4
 	share=$dir/share
 	CURRENT_SHARE=$share
@@ -78,7 +78,10 @@ batch_run() {
 		timeout=$((timeout + BATCH_TIMEOUTS[i] + BATCH_GRACE))
 	done
 	BATCH_LOG=$dir/serial.log BATCH_CUR=""
-	VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+	# persistent memory when the items use it (harness/run batches only
+	# items of one vm_needs together)
+	BATCH_PMEM_MB=$(vm_pmem_mb "$@")
+	VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
 	BOOT_RETRIES=0
 	if [ "$VM_STATUS" = noboot ] || [ "$VM_STATUS" = qemu-error ]; then
 		# The kernel died before init (seen once: 7.2 oopsed in early
@@ -88,8 +91,17 @@ batch_run() {
 		BOOT_RETRIES=1
 		progress "[$CUR_IDX] the kernel did not reach init, booting again"
 		BATCH_CUR=""
-		VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+		VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
 	fi
+	batch_collect "$dir" $#
+}
+
+# batch_collect DIR COUNT: after the VM of batch_run ended (VM_STATUS; or
+# "interrupted" when harness/run got a signal and killed it): the share's
+# results and the results channel into DIR/out, the share removed, and
+# each item's BATCH_STATUS and BATCH_WALL.
+batch_collect() {
+	local dir=$1 count=$2 share=$1/share i n
 	mkdir -p "$dir/out"
 	cp -a "$share"/out/. "$dir/out/" 2>/dev/null || true
 	rm -rf "$share"
@@ -99,7 +111,7 @@ batch_run() {
 	mv "$dir/serial.log.results" "$dir/results.stream" 2>/dev/null || true
 	BATCH_RECOVERED=$(python3 "$HARNESS_DIR/lib/frames.py" unpack "$dir/results.stream" "$dir/out")
 	BATCH_STATUS=() BATCH_WALL=()
-	for ((i = 1; i <= $#; i++)); do
+	for ((i = 1; i <= count; i++)); do
 		n=$(printf %04d "$i")
 		BATCH_WALL[i]=$(grep -a -o "wac-guest: item $n \(begin\|end\) at [0-9.]*" "$dir/serial.log" 2>/dev/null |
 			awk '{ t[$4] = $6 } END { if (t["begin"] != "" && t["end"] != "") printf "%.1f", t["end"] - t["begin"] }') || true
@@ -109,7 +121,7 @@ batch_run() {
 			# began and left no exit: killed at its deadline, or the
 			# kernel died under it (panic=-1, -no-reboot ends QEMU)
 			case $VM_STATUS in
-			timeout) BATCH_STATUS[i]=timeout ;;
+			timeout | interrupted) BATCH_STATUS[i]=$VM_STATUS ;;
 			*) BATCH_STATUS[i]=crash ;;
 			esac
 		else

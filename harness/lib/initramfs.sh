@@ -21,6 +21,24 @@ INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
 	blkdiscard blockdev losetup mount umount sync findmnt xfs_io dd mdadm"
 
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
+INITRAMFS_BUILD=()   # a build in progress: its tree and its partial cpio
+
+# Persistent memory (device = pmem): the NFIT and e820 (memmap=) region
+# drivers, the pmem block driver, and ndctl to make the raw namespace
+# fsdax.  ndctl is optional on the host: without it the image has none
+# and pmem scenarios skip with the reason (guest/helpers.sh).
+INITRAMFS_PMEM_MODULES="nfit nd_e820 nd_pmem nd_btt dax_pmem"
+INITRAMFS_PMEM_TOOLS="ndctl"
+
+# initramfs_add_pmem ROOT: ndctl and its libraries, when the host has it.
+initramfs_add_pmem() {
+	local root=$1 t path
+	for t in $INITRAMFS_PMEM_TOOLS; do
+		path=$(command -v "$t") || continue
+		copy_with_libs "$root" "$(readlink -f "$path")"
+		[ "$(readlink -f "$path")" = "/usr/bin/$t" ] || ln -sf "$(readlink -f "$path")" "$root/usr/bin/$t"
+	done
+}
 
 # module_name PATH: kernel/fs/ext4/ext4.ko.xz -> ext4 (dashes as underscores).
 module_name() {
@@ -91,7 +109,7 @@ initramfs_inputs_hash() {
 	{
 		kernel_info "$kdir" release
 		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init"
-		for t in busybox $INITRAMFS_TOOLS; do
+		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS; do
 			t=$(command -v "$t" || true)
 			[ -n "$t" ] && stat -L -c '%n %s %Y' "$t"
 		done
@@ -112,8 +130,9 @@ build_initramfs() {
 	info "building initramfs for $release"
 	mkdir -p "$INITRAMFS_CACHE"
 	root=$(mktemp -d "$INITRAMFS_CACHE/build.XXXXXX")
+	INITRAMFS_BUILD=("$root" "$out.tmp")
 	# shellcheck disable=SC2064
-	trap "rm -rf '$root'" RETURN
+	trap "rm -rf '$root'; INITRAMFS_BUILD=()" RETURN
 	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,tmp,mnt,share,etc,run,var}
 	ln -s usr/bin "$root/bin"
 	ln -s usr/sbin "$root/sbin"
@@ -144,7 +163,8 @@ build_initramfs() {
 	ln -s /proc/mounts "$root/etc/mtab"
 
 	mkdir -p "$root/lib/modules/$release"
-	for m in $(module_closure "$moddir" $INITRAMFS_MODULES); do
+	initramfs_add_pmem "$root"
+	for m in $(module_closure "$moddir" $INITRAMFS_MODULES $INITRAMFS_PMEM_MODULES); do
 		rel=${m%.xz}
 		rel=${rel%.zst}
 		rel=${rel%.gz}
@@ -166,4 +186,11 @@ build_initramfs() {
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out.tmp"
 	mv "$out.tmp" "$out"
 	echo "$out"
+}
+
+# initramfs_abort: drop what a build_initramfs stopped by a signal left
+# (harness/run's run_bg calls it on SIGTERM).
+initramfs_abort() {
+	[ ${#INITRAMFS_BUILD[@]} -eq 0 ] || rm -rf "${INITRAMFS_BUILD[@]}"
+	INITRAMFS_BUILD=()
 }

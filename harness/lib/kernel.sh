@@ -276,3 +276,56 @@ find_cached_kernel() {
 ensure_kernel() {
 	find_cached_kernel "$1" || fetch_kernel "$1"
 }
+
+# Under TCG a bzImage spends about 5 s before the kernel's first
+# instruction (real-mode setup, then decompressing itself in emulation);
+# QEMU boots the uncompressed ELF directly through its PVH entry point
+# (XEN_ELFNOTE_PHYS32_ENTRY, note type 18; Debian kernels have
+# CONFIG_PVH=y).  bench/boot-time measures both.
+
+# vmlinux_payload VMLINUZ OUT: the ELF a bzImage carries, decompressed
+# into OUT, trying each compressor's magic where it occurs (as the
+# kernel's scripts/extract-vmlinux does).
+vmlinux_payload() {
+	local z=$1 out=$2 magic tool off
+	for magic in 'fd377a585a00:xz -dc' '28b52ffd:zstd -dcq' '1f8b08:gzip -dc'; do
+		tool=${magic#*:}
+		# every offset of the magic (grep -b on the hex-escaped bytes)
+		for off in $(LC_ALL=C grep -obUaP "$(sed 's/../\\x&/g' <<<"${magic%%:*}")" "$z" | cut -d: -f1); do
+			# shellcheck disable=SC2086 # the tool and its options
+			tail -c +$((off + 1)) "$z" | $tool 2>/dev/null >"$out" || true
+			[ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && return 0
+		done
+	done
+	return 1
+}
+
+# has_pvh_entry ELF: the kernel can be entered through PVH.
+has_pvh_entry() {
+	readelf -n "$1" 2>/dev/null | grep -q 'Unknown note type: (0x00000012)'
+}
+
+# kernel_boot_image KDIR: what QEMU's -kernel gets: the cached
+# uncompressed vmlinux when the kernel has a PVH entry (extracted once,
+# next to kernel.info), else its vmlinuz.  WAC_VM_PVH=0 keeps the vmlinuz.
+kernel_boot_image() {
+	local kdir=$1 vmlinuz elf=$1/vmlinux.pvh tmp
+	vmlinuz=$kdir/$(kernel_info "$kdir" vmlinuz)
+	if [ "${WAC_VM_PVH:-1}" = 0 ] || [ -f "$kdir/vmlinux.nopvh" ]; then
+		echo "$vmlinuz"
+		return 0
+	fi
+	if [ ! -f "$elf" ]; then
+		tmp=$(mktemp "$kdir/vmlinux.XXXXXX")
+		chmod 644 "$tmp"
+		if command -v readelf >/dev/null && vmlinux_payload "$vmlinuz" "$tmp" && has_pvh_entry "$tmp"; then
+			mv "$tmp" "$elf"
+		else
+			rm -f "$tmp"
+			: >"$kdir/vmlinux.nopvh"
+			echo "$vmlinuz"
+			return 0
+		fi
+	fi
+	echo "$elf"
+}

@@ -3,7 +3,8 @@
 artifacts and calls this once per scenario cell), a device dictionary for
 a local `lava-run`, and the schema check of Debian's lava-common.
 
-  lava.py job --env CELL.env --expect EXPECT --kernel-url URL --initrd-url URL
+  lava.py job --env CELL.env --expect EXPECT [--expect-direct PATH]
+              --kernel-url URL --initrd-url URL
               --alias A --release R --package P --append ARGS --memory MB
               --extra-option OPT... --boot-timeout S [--commit C] --out FILE
   lava.py device --memory MB --extra-option OPT... --out FILE
@@ -114,7 +115,7 @@ def job(a):
         "wac.description": env.get("SCN_DESCRIPTION", ""),
         "wac.kernel_alias": a.alias, "wac.kernel_release": a.release,
         "wac.kernel_package": a.package, "wac.expect": a.expect,
-        "wac.expect_direct": env.get("SCN_EXPECT_DIRECT", "any"),
+        "wac.expect_direct": a.expect_direct or env.get("SCN_EXPECT_DIRECT", "any"),
         "wac.fs": env.get("SCN_FS", ""), "wac.stable_writes": env.get("SCN_STABLE_WRITES", ""),
         "wac.device": env.get("SCN_DEVICE", ""), "wac.dif": env.get("SCN_DIF", ""),
         "wac.dix": env.get("SCN_DIX", ""), "wac.guard": env.get("SCN_GUARD", ""),
@@ -239,6 +240,7 @@ def main(argv):
               "append", "memory", "boot-timeout", "out"):
         j.add_argument("--" + k, required=True)
     j.add_argument("--package", default="")
+    j.add_argument("--expect-direct", default="")
     j.add_argument("--commit", default="")
     j.add_argument("--extra-option", action="append", default=[])
     d = sub.add_parser("device")

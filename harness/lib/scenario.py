@@ -29,7 +29,9 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
 RANGE_RE = re.compile(r"^(<|<=|>|>=|=)?[0-9]+(\.[0-9]+){0,2}$")
 TEMPLATE_RE = re.compile(r"\{([a-z_]+)(?::([^}]*))?\}")
-# Requirements a scenario may name, besides kernel>=X, cmd:NAME, fs:NAME.
+# Requirements a scenario may name, besides kernel>=X, cmd:NAME, fs:NAME,
+# wac-option:--NAME (the generator has that option: scenarios written
+# ahead of a wac feature skip until it lands).
 MODULE_REQUIREMENTS = ("scsi_debug", "dm_flakey", "loop", "md", "pmem",
                        "ocfs2", "zram", "memcg")
 
@@ -76,7 +78,7 @@ def _free(v):
 KEYS = {
     "description": (None, _free),
     "name": (None, _free),
-    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs")),
+    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs", "pmem")),
     "dif": ("1", _int_in(0, 3)),
     "dix": ("1", _int_in(0, 1)),
     "guard": ("0", _int_in(0, 1)),
@@ -109,6 +111,10 @@ KEYS = {
     "md_members": ("3", _int_in(2, 8)),
     "md_bitmap": ("internal", _one_of("internal", "none", "file")),
     "md_skip_copy": ("", _one_of("0", "1")),
+    # DAX (device = pmem): whether every wac run's target must report
+    # DAX in effect (its target.dax, statx STATX_ATTR_DAX); a run that
+    # does not fails the scenario's step (harness/guest/scenario.sh)
+    "expect_dax": ("any", _one_of("any", "true", "false")),
 }
 REPEATABLE = ("step", "steps", "expect")
 
@@ -142,7 +148,7 @@ class Parser:
         self.path, self.steps, self.channels = path, steps, channels
         self.values, self.lines = {}, {}
         self.matrix = {}
-        self.step_list, self.rules = [], []
+        self.step_list, self.rules, self.direct_rules = [], [], []
         self.expect = None
 
     def fail(self, line, msg):
@@ -158,7 +164,7 @@ class Parser:
         self.finish(n)
 
     def parse_line(self, n, line):
-        m = re.match(r"^(expect\[[^\]]*\]|[^=\s]+)\s*=\s*(.*)$", line)
+        m = re.match(r"^(expect(?:_direct)?\[[^\]]*\]|[^=\s]+)\s*=\s*(.*)$", line)
         if not m:
             self.fail(n, f"expected key = value, got \"{line}\"")
         key, val = m.group(1), m.group(2).strip()
@@ -166,6 +172,8 @@ class Parser:
             return self.add_matrix(n, key[7:], val)
         if key.startswith("expect["):
             return self.add_rule(n, key[7:-1], val)
+        if key.startswith("expect_direct["):
+            return self.add_rule(n, key[14:-1], val, direct=True)
         if key == "expect":
             if self.expect is not None:
                 self.fail(n, f"expect given twice (first on line {self.expect[0]})")
@@ -193,13 +201,24 @@ class Parser:
             self.fail(n, f"matrix.{key} needs values")
         self.matrix[key] = (n, val.split())
 
-    def add_rule(self, n, rng, val):
+    def add_rule(self, n, rng, val, direct=False):
+        """expect[RANGE] or expect_direct[RANGE]: the value for the kernels
+        in RANGE (the first rule that matches a kernel wins)."""
         for cond in rng.split(","):
             if not RANGE_RE.match(cond.strip()):
                 self.fail(n, f"bad kernel range \"{cond.strip()}\" "
                           "(like <6.11, >=6.1, =6.12, or >=5.10,<6.11)")
+        if direct:
+            self.check_direct(n, val)
+            self.direct_rules.append((n, f"{rng}|{val}"))
+            return
         self.check_expect(n, val)
         self.rules.append((n, f"{rng}|{val}"))
+
+    def check_direct(self, n, val):
+        err = None if TEMPLATE_RE.search(val) else KEYS["expect_direct"][1](val)
+        if err:
+            self.fail(n, f"expect_direct {err}, not \"{val}\"")
 
     def add_step(self, n, text):
         name = text.split()[0]
@@ -262,6 +281,11 @@ class Parser:
             rules.append(self.expand(rule, vals))
             self.check_expect(n, rules[-1].split("|", 1)[1])
         subst["expect_rules"] = ";".join(rules)
+        rules = []
+        for n, rule in self.direct_rules:
+            rules.append(self.expand(rule, vals))
+            self.check_direct(n, rules[-1].split("|", 1)[1])
+        subst["expect_direct_rules"] = ";".join(rules)
         base = os.path.basename(self.path)
         base = base[:-4] if base.endswith(".scn") else base
         if "name" in subst:
@@ -307,11 +331,25 @@ class Parser:
             self.fail(self.lines.get("md_level", 0), "md_level needs device = scsi_debug")
         if vals["md_skip_copy"] and vals["md_level"] != "5":
             self.fail(self.lines.get("md_skip_copy", 0), "md_skip_copy needs md_level = 5")
+        self.check_pmem(vals)
         for req in vals["requires"].split():
             if not (req in MODULE_REQUIREMENTS or re.match(r"^kernel>=[0-9]+(\.[0-9]+){0,2}$", req)
-                    or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)):
+                    or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)
+                    or re.match(r"^wac-option:--[a-z][a-z0-9-]*$", req)):
                 self.fail(self.lines["requires"], f"unknown requirement \"{req}\" ("
-                          + ", ".join(MODULE_REQUIREMENTS) + ", kernel>=X.Y, cmd:NAME, fs:NAME)")
+                          + ", ".join(MODULE_REQUIREMENTS) + ", kernel>=X.Y, cmd:NAME, fs:NAME, wac-option:--NAME)")
+
+    def check_pmem(self, vals):
+        """device = pmem (persistent memory in the VM) and expect_dax."""
+        line = self.lines.get("expect_dax") or self.lines.get("device", 0)
+        if vals["expect_dax"] == "true" and vals["device"] != "pmem":
+            self.fail(line, "expect_dax = true needs device = pmem (only pmem does DAX)")
+        if vals["device"] != "pmem":
+            return
+        if vals["sector_size"] != "512":
+            self.fail(self.lines.get("sector_size", line), "device = pmem has 512-byte sectors")
+        if vals["flakey"] or vals["md_level"]:
+            self.fail(line, "device = pmem takes no flakey or md_level (they would hide DAX)")
 
     def requires(self, vals, steps):
         req = [vals["device"]] if vals["device"] != "tmpfs" else []

@@ -300,8 +300,9 @@ def direct_path(docs):
     return paths.pop() if len(paths) == 1 else "mixed"
 
 
-def build(d, wac, expect=None):
-    """(harness.json document, OUTCOME, OBSERVED_SUMMARY, REASON)."""
+def build(d, wac, expect=None, expect_direct=None):
+    """(harness.json document, OUTCOME, OBSERVED_SUMMARY, REASON); expect
+    and expect_direct default to context.json's."""
     if not os.path.isdir(d):
         raise Unusable("%s: not a directory" % d)
     ctx = context_of(d)
@@ -323,7 +324,7 @@ def build(d, wac, expect=None):
         chans.add("md:mismatch")
     chans = sorted(chans)
     direct = direct_path(docs)
-    expect_direct = ctx.get("expect_direct") or "any"
+    expect_direct = expect_direct or ctx.get("expect_direct") or "any"
     outcome, reason, verdict = J.judge(expect, status, res, [r["verdict"] for r in refs],
                                        chans, ctx.get("steps") or "", expect_direct, direct)
     exp_outcome, exp_channels = J.parse_expect(expect)
@@ -380,8 +381,8 @@ def write_atomic(path, doc):
         raise
 
 
-def write(d, wac, expect=None, rejudged=False):
-    doc, outcome, summ, reason = build(d, wac, expect)
+def write(d, wac, expect=None, rejudged=False, expect_direct=None):
+    doc, outcome, summ, reason = build(d, wac, expect, expect_direct)
     if rejudged:
         doc["rejudged"] = True
     write_atomic(os.path.join(d, "harness.json"), doc)

@@ -48,7 +48,8 @@ DEFAULT_ARCH = "x86_64"  # the VM backend is qemu-system-x86_64
 # The harness judge's outcome -> KCIDB status.  ok is PASS for a detect
 # scenario too: the suite detected what it had to.  An error before the
 # scenario ran (QEMU failed, the kernel never reached init) is MISS.
-OUTCOME_STATUS = {"ok": "PASS", "unexpected": "FAIL", "error": "ERROR", "skip": "SKIP"}
+OUTCOME_STATUS = {"ok": "PASS", "unexpected": "FAIL", "error": "ERROR", "skip": "SKIP",
+                  "interrupted": "ERROR"}  # harness/run got a signal mid-scenario
 NOT_RUN_VM_STATUS = {"qemu-error", "noboot"}
 # wac's verdict -> KCIDB status (a hang is a finding about the kernel)
 VERDICT_STATUS = {"pass": "PASS", "fail": "FAIL", "hang": "FAIL", "error": "ERROR"}

@@ -121,6 +121,10 @@ def against(expect, channels, verdict):
     return "ok", ""
 
 
+# what a scenario's expect_direct may say: wac's direct.path values, or any
+DIRECT_PATHS = ("any", "direct", "buffered", "mixed", "unknown")
+
+
 def direct_against(expect_direct, observed):
     """(outcome, reason) of the O_DIRECT path the writes took vs the
     scenario's expect_direct; None when it holds or is not asked."""
@@ -136,6 +140,11 @@ def judge(expect, vm_status, result, docs_verdicts, channels, steps,
     """The scenario's (outcome, reason, verdict): the channels against
     expect, then the O_DIRECT path against expect_direct."""
     verdict = combine_verdicts(docs_verdicts)
+    if vm_status == "interrupted":
+        # harness/run got SIGINT/SIGTERM while this scenario ran: what was
+        # seen so far is kept, but nothing is judged against the expectation
+        return "interrupted", "harness/run was interrupted (SIGINT/SIGTERM) before the scenario finished", \
+            "error" if verdict == "pass" else verdict
     if vm_status == "timeout":
         verdict = "hang"
     early = unjudgeable(vm_status, result, len(docs_verdicts), steps)

@@ -162,7 +162,15 @@ test_harness_json_outcomes() {
 
 	rundir crash pass crash run
 	line=$(judged "$kc" "$RD")
-	[[ $line == $'error\terror\tthe guest kernel died'* ]] || _fail "crash: $line"
+	[[ $line == $'error\terror\tthe guest kernel died'* ]] || _fail "crash: $line" || return 1
+
+	# harness/run got a signal mid-scenario: interrupted, not judged
+	# against the expectation, whatever wac had found
+	rundir intr pass interrupted run
+	result_json ok "" "" 1
+	cp "$DOCS/torn.json" "$RD/wac-1.json"
+	line=$(judged "$kc" "$RD")
+	[[ $line == $'interrupted\t'*$'\tharness/run was interrupted'* ]] || _fail "interrupted: $line"
 }
 
 test_harness_json_unusable() {
