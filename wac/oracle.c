@@ -130,8 +130,9 @@ out:
 }
 
 /* Region size of layout churn: 64 KiB, or an eighth of a small target
- * (whole pages where the block allows), in units. */
-static uint64_t churn_region_units(const struct wac_oracle *o)
+ * (whole pages where the block allows), and small enough that every
+ * churner gets a region of its own (regions alternate), in units. */
+static uint64_t churn_region_units(const struct wac_oracle *o, unsigned nchurn)
 {
 	uint64_t page_units = o->block >= 4096 ? 1 : 4096 / o->block;
 	uint64_t r = CHURN_REGION_BYTES / o->block;
@@ -139,6 +140,8 @@ static uint64_t churn_region_units(const struct wac_oracle *o)
 	if (!r)
 		r = 1;
 	while (r > page_units && r * 8 > o->units)
+		r /= 2;
+	while (r > 1 && (o->units + r - 1) / r < 2ull * nchurn + 1)
 		r /= 2;
 	return r;
 }
@@ -167,7 +170,7 @@ static void deal_churn_region(struct wac_oracle *o, uint64_t first,
 static void assign_churn(struct wac_oracle *o, struct dealer *churn,
 			 struct dealer *rest, struct dealer *mmap)
 {
-	uint64_t ru = churn_region_units(o);
+	uint64_t ru = churn_region_units(o, churn->n);
 	uint64_t nreg = (o->units + ru - 1) / ru;
 
 	o->region_units = ru;

@@ -20,8 +20,9 @@ const struct wac_profile wac_profiles[] = {
 	{'G', SPLIT_CHURN, false, false, true,
 	 "allocation churn: A + B + churn threads.  -t N gives N/4 churners\n"
 	 "(at least 1), the rest half write(), half mmap threads.  Each\n"
-	 "churner owns every other 64 KiB region (all but the odd sectors\n"
-	 "of its first page, which A/B threads write) and cycles its ranges\n"
+	 "churner owns every other 64 KiB region (smaller on small targets;\n"
+	 "all but the odd sectors of its first page, which A/B threads\n"
+	 "write) and cycles its ranges\n"
 	 "through fallocate PUNCH_HOLE, ZERO_RANGE, ftruncate shrink and\n"
 	 "regrow (the last region, shared with mmap threads only) and\n"
 	 "re-allocation by write; a punched range must read as zeros"},

@@ -106,6 +106,15 @@ void churn_layout(void **state)
 	for (uint64_t u = o.tail_first; u < o.units; u++)
 		assert_int_equal(o.owner[u], (u - o.tail_first) % 2 ? 1 : 2);
 	oracle_free(&o);
+	/* -p G's default 64 threads on 1 MiB: 16 churners, each with a
+	 * region (smaller regions then) */
+	assert_int_equal(oracle_init(&o, 1, 1 << 20, 512, 512, 64), 0);
+	for (int i = 0; i < 64; i++)
+		o.owner_kind[i] =
+			i < 48 ? (i % 2 ? KIND_MMAP : KIND_WRITE) : KIND_CHURN;
+	assert_int_equal(oracle_assign(&o, LAYOUT_AUTO), LAYOUT_CHURN);
+	assert_true(o.region_units < 128);
+	oracle_free(&o);
 }
 
 static enum verify_class judge(struct wac_oracle *o, uint64_t sector,
