@@ -329,6 +329,7 @@ static void write_integrity(struct json *j, struct wac_run *run)
 	}
 	json_obj_end(j);
 	write_syscalls(j, &run->errs);
+	churn_write_json(j, run);
 	write_kmsg(j, &run->kmsg, run->cfg->verify_only);
 	json_obj_end(j);
 }

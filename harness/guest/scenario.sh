@@ -213,6 +213,16 @@ setup_device() {
 	result integrity_format_top "$(dev_integrity_format "$dm")"
 }
 
+# prefill_device: prefill_device = foreign fills the disk with another
+# run's records before anything is made on it.
+prefill_device() {
+	local bytes
+	[ "${SCN_PREFILL_DEVICE:-none}" = foreign ] || return 0
+	log "prefill_device foreign: wac --prefill-only over $TOP_DEV"
+	bytes=$(dev_prefill_foreign "$TOP_DEV" "$WAC" 1 2>>"$OUT/steps.log") || return 1
+	result prefill_device_bytes "$bytes"
+}
+
 # setup_pmem: the VM's persistent memory as an fsdax namespace; the
 # filesystem on it asks for DAX with its mount options (dax=always).
 setup_pmem() {
@@ -242,6 +252,7 @@ check_dax() {
 # setup_fs: mkfs and mount, or the raw device as the target; tmpfs, or
 # overlayfs with its layers on tmpfs or on ext4 over the disk.
 setup_fs() {
+	prefill_device || return 1
 	case $SCN_FS in
 	raw)
 		TARGET=$TOP_DEV

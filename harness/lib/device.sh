@@ -12,6 +12,8 @@
 #   dev_stable_writes KNAME [VALUE]   read, or set then read, the flag
 #   dev_integrity_format KNAME
 #   dev_mkfs FS DEV [OPTIONS...]
+#   dev_prefill_foreign DEV WAC [SEED]  DEV full of another wac run's
+#                           records (prefill_device = foreign)
 #   dev_mount FS DEV MNT [OPTIONS]    mount, and undo it later
 #   dev_unmount MNT                   thaw, unmount (retrying), or lazily
 #   dev_scsi_debug PARAM=VALUE...     a freshly loaded scsi_debug; its
@@ -112,6 +114,23 @@ dev_mkfs() {
 		return 1
 		;;
 	esac
+}
+
+# dev_prefill_foreign DEV WAC [SEED]: every sector of DEV a record of a
+# run that is not the one about to be judged (wac --prefill-only), so that
+# a block a filesystem hands out without zeroing reads back as foreign or
+# exposed.  Prints the size filled.
+dev_prefill_foreign() {
+	local dev=$1 bin=$2 seed=${3:-1} kname bytes
+	kname=$(basename "$(readlink -f "$dev")")
+	bytes=$(cat "/sys/class/block/$kname/size") || return 1
+	bytes=$((bytes * 512))
+	if [ "$bytes" -eq 0 ]; then
+		echo "dev_prefill_foreign: $dev has no sectors" >&2
+		return 1
+	fi
+	"$bin" -q --prefill-only --seed "$seed" -s "$bytes" "$dev" || return 1
+	echo "$bytes"
 }
 
 # dev_mount FS DEV MNT [OPTIONS]

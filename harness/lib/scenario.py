@@ -23,7 +23,7 @@ STEPS_FILE = os.path.join(HERE, "steps.tsv")
 # checkout): the channels of the first kernel-log table, and md:mismatch.
 FALLBACK_CHANNELS = ("syscall contract kmsg hang verify:torn verify:lost "
                      "verify:misdirected verify:foreign verify:future "
-                     "verify:unreadable md:mismatch").split()
+                     "verify:unreadable verify:exposed md:mismatch").split()
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
@@ -88,6 +88,10 @@ KEYS = {
     "flakey": ("", _free),
     "fs": ("ext4", _one_of("ext4", "xfs", "btrfs", "raw", "tmpfs", "overlay")),
     "mkfs_options": ("", _free),
+    # before mkfs, every sector of the device a record of another wac run
+    # (wac --prefill-only): blocks handed out unzeroed show as foreign or
+    # exposed (profile G)
+    "prefill_device": ("none", _one_of("none", "foreign")),
     "mount_options": ("", _free),
     "stable_writes": ("", _one_of("0", "1")),
     "wac": ("-p A -T 10s -s 64k", _free),
@@ -315,6 +319,9 @@ class Parser:
                       "needs device = tmpfs (overlay may sit on tmpfs or on ext4 over a disk)")
         if vals["swap"] != "none" and not vals["memcg_mb"]:
             self.fail(self.lines["swap"], "swap needs memcg_mb (the cgroup the swap relieves)")
+        if vals["prefill_device"] != "none" and on_tmpfs:
+            self.fail(self.lines["prefill_device"],
+                      "prefill_device needs a disk (device = tmpfs has none)")
         if vals["fs"] == "raw" and vals["mkfs_options"]:
             self.fail(self.lines["mkfs_options"], "mkfs_options with fs = raw")
         if any(s.split()[0] == "flakey" for s in steps) and not vals["flakey"]:

@@ -459,6 +459,10 @@ int main(void)
 		cmocka_unit_test(options_rejects),
 		cmocka_unit_test(kmsg_classes),
 		cmocka_unit_test(judge_untested_is_error),
+		cmocka_unit_test(churn_options),
+		cmocka_unit_test(churn_layout),
+		cmocka_unit_test(churn_classify_holes),
+		cmocka_unit_test(churn_state_keeps_holes),
 		cmocka_unit_test(hist_small_values_exact),
 		cmocka_unit_test(hist_percentiles_of_known_samples),
 	};
