@@ -39,8 +39,7 @@ void record_stamp(void *buf, const struct wac_record_hdr *hdr);
 
 /* n consecutive sectors from hdr->sector on, each as record_stamp would
  * write it (faster: the sectors' CRCs are computed side by side). */
-void record_stamp_run(void *buf, const struct wac_record_hdr *hdr,
-		      unsigned n);
+void record_stamp_run(void *buf, const struct wac_record_hdr *hdr, unsigned n);
 
 /* CRC of a sector as record_stamp computes it. */
 uint32_t record_crc(const void *buf, uint32_t sector_size);

@@ -137,8 +137,9 @@ static void record_stamp_run_matches(void **state)
 				record_stamp(b + k * ss, &one);
 			}
 			assert_memory_equal(a, b, n * ss);
-			assert_int_equal(record_decode(a + (n - 1) * ss, ss, &h),
-					 RECORD_VALID);
+			assert_int_equal(
+				record_decode(a + (n - 1) * ss, ss, &h),
+				RECORD_VALID);
 			assert_int_equal(h.sector, 1000 + 2 * n - 1);
 			h.sector = 1000 + n;
 		}
