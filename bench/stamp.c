@@ -32,6 +32,24 @@ static double run_stamp(char *buf, uint32_t ss, double secs)
 	return bytes / ((now_ns() - start) / 1e9) / 1e9;
 }
 
+/* As the writers stamp: a 4 KiB block (or one sector) at a time. */
+static double run_stamp_block(char *buf, uint32_t ss, double secs)
+{
+	struct wac_record_hdr h = { .run_id = 42, .sector_size = ss };
+	uint32_t block = ss < 4096 ? 4096 : ss;
+	uint64_t bytes = 0, start = now_ns(), end = start + secs * 1e9;
+
+	while (now_ns() < end) {
+		for (uint32_t off = 0; off < BUF; off += block) {
+			h.sector += block / ss;
+			h.gen++;
+			record_stamp_run(buf + off, &h, block / ss);
+		}
+		bytes += BUF;
+	}
+	return bytes / ((now_ns() - start) / 1e9) / 1e9;
+}
+
 static double run_decode(char *buf, uint32_t ss, double secs)
 {
 	struct wac_record_hdr h;
@@ -83,10 +101,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		/* stamp first: decode must find valid records to check */
 		double stamp = run_stamp(buf, sizes[i], secs);
+		double block = run_stamp_block(buf, sizes[i], secs);
 		double decode = run_decode(buf, sizes[i], secs);
 
-		printf("sector %4u: stamp %.2f GB/s, decode+check %.2f GB/s (one core)\n",
-		       sizes[i], stamp, decode);
+		printf("sector %4u: stamp %.2f GB/s (a 4 KiB block at a time %.2f GB/s), decode+check %.2f GB/s (one core)\n",
+		       sizes[i], stamp, block, decode);
 	}
 	free(buf);
 	return 0;

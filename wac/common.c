@@ -16,16 +16,19 @@ static const char *const op_names[OP__COUNT] = {
 	[OP_FSYNC] = "fsync",
 	[OP_FDATASYNC] = "fdatasync",
 	[OP_SCRIBBLE] = "scribble",
+	[OP_PUNCH] = "punch_hole",
+	[OP_ZERO_RANGE] = "zero_range",
+	[OP_TRUNCATE] = "truncate",
+	[OP_REALLOC] = "realloc_write",
 	[OP_FINAL_SYNC] = "final_sync",
 	[OP_VERIFY_READ] = "verify_read",
 	[OP_SETUP] = "setup",
 };
 
 static const char *const kind_names[KIND__COUNT] = {
-	[KIND_WRITE] = "write",
-	[KIND_MMAP] = "mmap",
-	[KIND_DIRECT] = "direct",
-	[KIND_SCRIBBLE] = "scribble",
+	[KIND_WRITE] = "write",	  [KIND_MMAP] = "mmap",
+	[KIND_DIRECT] = "direct", [KIND_SCRIBBLE] = "scribble",
+	[KIND_CHURN] = "churn",
 };
 
 const char *op_name(enum wac_op op)

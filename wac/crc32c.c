@@ -183,6 +183,12 @@ uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len)
 	return ~crc;
 }
 
+int crc32c_have_hw(void)
+{
+	pthread_once(&table_once, init_once);
+	return have_sse42;
+}
+
 const char *crc32c_impl(void)
 {
 	pthread_once(&table_once, init_once);

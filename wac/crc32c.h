@@ -20,6 +20,9 @@ static inline uint32_t crc32c(const void *buf, size_t len)
 /* The table implementation alone (to check the fast path against). */
 uint32_t crc32c_update_sw(uint32_t crc, const void *buf, size_t len);
 
+/* True when the SSE4.2 crc32 instruction runs here (checked at run time). */
+int crc32c_have_hw(void);
+
 /* Which implementation runs here: "sse4.2" or "table". */
 const char *crc32c_impl(void);
 

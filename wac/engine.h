@@ -2,6 +2,8 @@
 #ifndef WAC_ENGINE_H
 #define WAC_ENGINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -27,6 +29,9 @@ struct wac_engine;
 
 struct wac_engine_ops {
 	const char *name;
+	/* queue() does the I/O, setting submit_ns and complete_ns; reap()
+	 * never waits */
+	bool sync;
 	int (*init)(struct wac_engine *e);
 	int (*queue)(struct wac_engine *e, struct wac_io *io);
 	int (*commit)(struct wac_engine *e);
@@ -40,6 +45,10 @@ struct wac_engine {
 	const struct wac_engine_ops *ops;
 	int fd;
 	unsigned depth;
+	/* Every wac_io's buf lies in [bufs, bufs + bufs_len): an engine may
+	 * register it with the kernel once (io_uring fixed buffers). */
+	void *bufs;
+	size_t bufs_len;
 	void *priv;
 };
 

@@ -2,13 +2,17 @@
 /* io_uring through liburing: one ring per thread, writes to a plain fd. */
 #include <errno.h>
 #include <liburing.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 
 #include "engine.h"
 
 struct uring_priv {
 	struct io_uring ring;
 	unsigned queued;
+	bool fixed_buf; /* bufs registered: buffer index 0 */
+	bool fixed_file; /* fd registered: file index 0 */
 };
 
 /*
@@ -33,6 +37,20 @@ static int init_ring(struct io_uring *ring, unsigned depth)
 	return ret;
 }
 
+/*
+ * As fio's fixedbufs and registerfiles: the kernel pins the buffers and
+ * takes the file reference once, not on every write.  Either may be
+ * refused (memlock limit, old kernel): then plain writes, as before.
+ */
+static void register_fixed(struct wac_engine *e, struct uring_priv *p)
+{
+	struct iovec iov = {e->bufs, e->bufs_len};
+
+	if (e->bufs && e->bufs_len)
+		p->fixed_buf = !io_uring_register_buffers(&p->ring, &iov, 1);
+	p->fixed_file = !io_uring_register_files(&p->ring, &e->fd, 1);
+}
+
 static int uring_init(struct wac_engine *e)
 {
 	struct uring_priv *p = calloc(1, sizeof(*p));
@@ -45,6 +63,7 @@ static int uring_init(struct wac_engine *e)
 		free(p);
 		return ret;
 	}
+	register_fixed(e, p);
 	e->priv = p;
 	return 0;
 }
@@ -56,7 +75,14 @@ static int uring_queue(struct wac_engine *e, struct wac_io *io)
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_write(sqe, e->fd, io->buf, io->len, io->offset);
+	if (p->fixed_buf)
+		io_uring_prep_write_fixed(sqe, p->fixed_file ? 0 : e->fd,
+					  io->buf, io->len, io->offset, 0);
+	else
+		io_uring_prep_write(sqe, p->fixed_file ? 0 : e->fd, io->buf,
+				    io->len, io->offset);
+	if (p->fixed_file)
+		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data(sqe, io);
 	p->queued++;
 	return 0;

@@ -89,6 +89,7 @@ static void psync_cleanup(struct wac_engine *e)
 
 const struct wac_engine_ops engine_psync = {
 	.name = "psync",
+	.sync = true,
 	.init = psync_init,
 	.queue = psync_queue,
 	.commit = psync_commit,

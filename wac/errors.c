@@ -30,9 +30,21 @@ static const int fsync_errnos[] = {EBADF,  EINTR,  EIO,	   EROFS,
 static const int read_errnos[] = {EAGAIN, EBADF, EFAULT, EINTR,
 				  EINVAL, EIO,	 EISDIR, 0};
 
+static const int fallocate_errnos[] = {
+	EBADF,	EFBIG, EINTR,  EINVAL,	EIO,	    ENODEV, ENOSPC,
+	ENOSYS, EPERM, ESPIPE, ETXTBSY, EOPNOTSUPP, 0};
+static const int truncate_errnos[] = {EBADF, EFBIG,   EINTR, EINVAL, EIO,
+				      EPERM, ETXTBSY, EROFS, 0};
+
 static const int *errnos_of(enum wac_op op)
 {
 	switch (op) {
+	case OP_PUNCH:
+	case OP_ZERO_RANGE:
+		return fallocate_errnos;
+	case OP_TRUNCATE:
+		return truncate_errnos;
+	case OP_REALLOC:
 	case OP_WRITE:
 	case OP_DIRECT_WRITE:
 	case OP_SETUP:

@@ -116,6 +116,16 @@ static bool untested(struct wac_run *run, char reasons[][160], unsigned *n)
 		add_reason(reasons, n,
 			   "nothing tested: no store by %u mmap thread%s",
 			   cfg->mmappers, cfg->mmappers == 1 ? "" : "s");
+	if (cfg->churners) {
+		char why[120];
+
+		if (!churn_happened(run, why, sizeof(why)))
+			add_reason(reasons, n,
+				   "nothing tested: no range freed by %u "
+				   "churner%s (%s)",
+				   cfg->churners, cfg->churners == 1 ? "" : "s",
+				   why);
+	}
 	return *n;
 }
 

@@ -21,19 +21,20 @@ const char *const write_sync_names[] = {"sfr-wait",  "sfr-write", "fsync",
 					"fdatasync", "none",	  NULL};
 const char *const msync_names[] = {"sync", "async", "none", NULL};
 const char *const f_mode_names[] = {"scribble", "legacy", NULL};
-const char *const layout_names[] = {"auto", "interleave", "segregate", NULL};
+const char *const layout_names[] = {"auto", "interleave", "segregate", "churn",
+				    NULL};
 
 #define F(field)                            \
 	offsetof(struct wac_config, field), \
 		sizeof(((struct wac_config *)0)->field)
 
 const struct wac_option wac_options[] = {
-	{"profile", 'p', T_PROFILE, "A..F", F(profile), .def = "A",
+	{"profile", 'p', T_PROFILE, "A..G", F(profile), .def = "A",
 	 .help = "seed profile", .config_key = "profile"},
 	{"threads", 't', T_COUNT, "N", F(threads), 1, WAC_THREADS_MAX,
 	 .def = "64",
 	 .help = "total threads; C, D and F split them half writers,\nhalf "
-		 "mmap/scribblers",
+		 "mmap/scribblers; G gives a quarter to churners",
 	 .config_key = "threads"},
 	{"writers", 0, T_COUNT, "N", F(writers), 0, WAC_THREADS_MAX,
 	 .help = "write() / O_DIRECT threads (overrides -t)",
@@ -41,6 +42,10 @@ const struct wac_option wac_options[] = {
 	{"mmappers", 0, T_COUNT, "N", F(mmappers), 0, WAC_THREADS_MAX,
 	 .help = "mmap threads, or scribblers in profile F",
 	 .config_key = "mmappers"},
+	{"churners", 0, T_COUNT, "N", F(churners), 0, WAC_THREADS_MAX,
+	 .help = "allocation churn threads (profile G; may be added to\n"
+		 "A, B and C)",
+	 .config_key = "churners"},
 	{"direct", 'd', T_SET_BOOL, NULL, F(direct), .value = true,
 	 .help = "O_DIRECT for the write threads (D, E, F set it)",
 	 .config_key = "direct"},
@@ -83,8 +88,10 @@ const struct wac_option wac_options[] = {
 	 .def = "auto",
 	 .help = "who owns which sector: interleave (sector i to thread\n"
 		 "i mod N: threads share every page), segregate (pages\n"
-		 "alternate between O_DIRECT and page-cache owners), auto\n"
-		 "(segregate when both kinds write, else interleave)"},
+		 "alternate between O_DIRECT and page-cache owners), churn\n"
+		 "(64 KiB regions alternate between churners and the others),\n"
+		 "auto (churn with churners, segregate when both kinds write,\n"
+		 "else interleave)"},
 	{"seed", 0, T_SEED, "N", F(seed), .def = "clock",
 	 .help = "random seed, decimal, 64 bits (recorded)",
 	 .config_key = "seed"},
@@ -100,6 +107,10 @@ const struct wac_option wac_options[] = {
 	 .help = "on a hang, also log blocked tasks with sysrq 'w'"},
 	{"no-prefill", 0, T_SET_BOOL, NULL, F(prefill), .value = false,
 	 .help = "do not zero TARGET first"},
+	{"prefill-only", 0, T_SET_BOOL, NULL, F(prefill_only), .value = true,
+	 .help = "fill TARGET with one generation of this run's records,\n"
+		 "sync and exit: no threads, no verify (the harness's\n"
+		 "prefill_device = foreign)"},
 	{"create", 0, T_SET_BOOL, NULL, F(create), .value = true,
 	 .help = "make TARGET even when it is a bare name that names no file\n"
 		 "(without it such a word is refused: a mistyped subcommand)"},
@@ -124,7 +135,7 @@ static int bad(const struct wac_option *o, const char *val)
 
 	switch (o->type) {
 	case T_PROFILE:
-		snprintf(expect, sizeof(expect), "one of A B C D E F");
+		snprintf(expect, sizeof(expect), "one of A B C D E F G");
 		break;
 	case T_COUNT:
 		snprintf(expect, sizeof(expect), "%s from %llu to %llu",

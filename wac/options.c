@@ -122,6 +122,53 @@ static const struct wac_option *option_of(int c)
 	return NULL;
 }
 
+/* Profile G: a quarter churners (at least one), the rest as C. */
+static int split_churn(struct wac_config *cfg)
+{
+	unsigned rest;
+
+	if (cfg->threads < 3) {
+		wac_err("profile %c needs at least 3 threads", cfg->profile);
+		return -EINVAL;
+	}
+	if (!cfg->churners)
+		cfg->churners = cfg->threads / 4 ? cfg->threads / 4 : 1;
+	if (cfg->churners >= cfg->threads - 1) {
+		wac_err("profile %c: --churners %u leaves fewer than 2 of the "
+			"%u threads to write",
+			cfg->profile, cfg->churners, cfg->threads);
+		return -EINVAL;
+	}
+	rest = cfg->threads - cfg->churners;
+	cfg->writers = rest / 2;
+	cfg->mmappers = rest - cfg->writers;
+	return 0;
+}
+
+static int split_threads(struct wac_config *cfg, enum profile_split split)
+{
+	switch (split) {
+	case SPLIT_WRITERS:
+		cfg->writers = cfg->threads;
+		break;
+	case SPLIT_MMAPPERS:
+		cfg->mmappers = cfg->threads;
+		break;
+	case SPLIT_HALF:
+		if (cfg->threads < 2) {
+			wac_err("profile %c needs at least 2 threads",
+				cfg->profile);
+			return -EINVAL;
+		}
+		cfg->writers = cfg->threads / 2;
+		cfg->mmappers = cfg->threads - cfg->writers;
+		break;
+	case SPLIT_CHURN:
+		return split_churn(cfg);
+	}
+	return 0;
+}
+
 int apply_profile(struct wac_config *cfg)
 {
 	const struct wac_profile *p = profile_find(cfg->profile);
@@ -130,29 +177,26 @@ int apply_profile(struct wac_config *cfg)
 	/* F in --f-mode legacy is B on an O_DIRECT fd */
 	if (p->scribble && !profile_scribbles(cfg))
 		split = SPLIT_MMAPPERS;
-	if (!cfg->writers && !cfg->mmappers) {
-		switch (split) {
-		case SPLIT_WRITERS:
-			cfg->writers = cfg->threads;
-			break;
-		case SPLIT_MMAPPERS:
-			cfg->mmappers = cfg->threads;
-			break;
-		case SPLIT_HALF:
-			if (cfg->threads < 2) {
-				wac_err("profile %c needs at least 2 threads",
-					cfg->profile);
-				return -EINVAL;
-			}
-			cfg->writers = cfg->threads / 2;
-			cfg->mmappers = cfg->threads - cfg->writers;
-			break;
-		}
-	}
+	if (!cfg->writers && !cfg->mmappers && split_threads(cfg, split))
+		return -EINVAL;
+	/* G with --writers/--mmappers only: churners in the -t ratio */
+	if (split == SPLIT_CHURN && !cfg->churners)
+		cfg->churners = (cfg->writers + cfg->mmappers) / 3
+					? (cfg->writers + cfg->mmappers) / 3
+					: 1;
 	if (p->direct)
 		cfg->direct = true;
-	cfg->threads = cfg->writers + cfg->mmappers;
-	if (!cfg->threads) {
+	if (cfg->churners && (!p->churn_ok || cfg->direct)) {
+		wac_err("--churners needs a page-cache profile (A, B, C or G) "
+			"without -d");
+		return -EINVAL;
+	}
+	cfg->threads = cfg->writers + cfg->mmappers + cfg->churners;
+	if (cfg->threads > WAC_THREADS_MAX) {
+		wac_err("more than %d threads in all", WAC_THREADS_MAX);
+		return -EINVAL;
+	}
+	if (!cfg->writers && !cfg->mmappers) {
 		wac_err("no threads: give --writers and/or --mmappers > 0");
 		return -EINVAL;
 	}
@@ -304,6 +348,11 @@ int parse_options(int argc, char **argv, struct wac_config *cfg)
 			"--help): "
 			"give ./%s or --create to make it",
 			cfg->target, cfg->target);
+		return -EINVAL;
+	}
+	if (cfg->prefill_only && (cfg->verify_only || cfg->state_path)) {
+		wac_err("--prefill-only leaves no oracle: no verify, no "
+			"--state");
 		return -EINVAL;
 	}
 	if (cfg->verify_only) {

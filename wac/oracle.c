@@ -18,6 +18,7 @@ int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
 	o->sector_size = sector_size;
 	o->units = size / block;
 	o->owners = owners;
+	o->tail_first = o->units;
 	o->owner_kind = calloc(owners, 1);
 	o->owner = calloc(o->units, sizeof(*o->owner));
 	o->written = calloc(o->units, sizeof(*o->written));
@@ -128,6 +129,107 @@ out:
 	return ret;
 }
 
+/* Region size of layout churn: 64 KiB, or an eighth of a small target
+ * (whole pages where the block allows), and small enough that every
+ * churner gets a region of its own (regions alternate), in units. */
+static uint64_t churn_region_units(const struct wac_oracle *o, unsigned nchurn)
+{
+	uint64_t page_units = o->block >= 4096 ? 1 : 4096 / o->block;
+	uint64_t r = CHURN_REGION_BYTES / o->block;
+
+	if (!r)
+		r = 1;
+	while (r > page_units && r * 8 > o->units)
+		r /= 2;
+	while (r > 1 && (o->units + r - 1) / r < 2ull * nchurn + 1)
+		r /= 2;
+	return r;
+}
+
+/*
+ * A churned region: all units to churner c but the odd ones of its first
+ * page, which go to the sharers (A/B threads).  In the tail region the
+ * odd units of every page go to the mmap threads only: their stores are
+ * to meet the cut (a write() would only extend the file again).
+ */
+static void deal_churn_region(struct wac_oracle *o, uint64_t first,
+			      uint64_t end, uint16_t c, struct dealer *share,
+			      bool every_page)
+{
+	uint64_t page_units = o->block >= 4096 ? 1 : 4096 / o->block;
+
+	for (uint64_t u = first; u < end; u++) {
+		bool shared = page_units > 1 &&
+			      (every_page || u - first < page_units) &&
+			      (u - first) % 2 && share->n;
+
+		o->owner[u] = shared ? share->who[share->next++ % share->n] : c;
+	}
+}
+
+static void assign_churn(struct wac_oracle *o, struct dealer *churn,
+			 struct dealer *rest, struct dealer *mmap)
+{
+	uint64_t ru = churn_region_units(o, churn->n);
+	uint64_t nreg = (o->units + ru - 1) / ru;
+
+	o->region_units = ru;
+	for (uint64_t r = 0; r < nreg; r++) {
+		uint64_t first = r * ru;
+		uint64_t end = first + ru < o->units ? first + ru : o->units;
+		bool tail = r == nreg - 1;
+
+		if (tail) {
+			o->tail_first = first;
+			deal_churn_region(o, first, end, churn->who[0], mmap,
+					  true);
+		} else if (r % 2) {
+			deal_churn_region(o, first, end,
+					  churn->who[r / 2 % churn->n], rest,
+					  false);
+		} else {
+			for (uint64_t u = first; u < end; u++)
+				o->owner[u] = rest->who[rest->next++ % rest->n];
+		}
+	}
+}
+
+static int assign_churned(struct wac_oracle *o)
+{
+	struct dealer d[3] = {0}; /* churners, the rest, mmap threads */
+	int ret = 0;
+
+	for (int i = 0; i < 3; i++)
+		if (!(d[i].who = calloc(o->owners, sizeof(uint16_t))))
+			ret = -ENOMEM;
+	if (ret)
+		goto out;
+	for (unsigned i = 0; i < o->owners; i++) {
+		uint8_t k = o->owner_kind[i];
+		struct dealer *to = &d[k == KIND_CHURN ? 0 : 1];
+
+		to->who[to->n++] = i;
+		if (k == KIND_MMAP)
+			d[2].who[d[2].n++] = i;
+	}
+	if (!d[0].n || !d[1].n)
+		ret = -EINVAL;
+	else
+		assign_churn(o, &d[0], &d[1], &d[2]);
+out:
+	for (int i = 0; i < 3; i++)
+		free(d[i].who);
+	return ret;
+}
+
+static bool has_kind(const struct wac_oracle *o, enum wac_kind kind)
+{
+	for (unsigned i = 0; i < o->owners; i++)
+		if (o->owner_kind[i] == kind)
+			return true;
+	return false;
+}
+
 static bool has_both_classes(const struct wac_oracle *o)
 {
 	bool direct = false, cached = false;
@@ -146,10 +248,17 @@ int oracle_assign(struct wac_oracle *o, enum layout layout)
 	uint64_t *count;
 	int ret = layout;
 
-	if (layout == LAYOUT_AUTO)
+	if (layout == LAYOUT_AUTO && has_kind(o, KIND_CHURN))
+		ret = layout = LAYOUT_CHURN;
+	else if (layout == LAYOUT_AUTO)
 		ret = layout = has_both_classes(o) ? LAYOUT_SEGREGATE
 						   : LAYOUT_INTERLEAVE;
-	if (layout == LAYOUT_SEGREGATE) {
+	if (layout == LAYOUT_CHURN) {
+		int err = assign_churned(o);
+
+		if (err)
+			return err;
+	} else if (layout == LAYOUT_SEGREGATE) {
 		int err = assign_segregated(o);
 
 		if (err)

@@ -17,12 +17,18 @@ enum unit_flags {
 	UNIT_RACED = 1, /* source buffer changed during the last write (F) */
 	UNIT_WRITE_FAILED = 2, /* the last write returned an error */
 	UNIT_IN_FLIGHT = 4, /* an O_DIRECT write of it is queued */
+	UNIT_HOLE = 8, /* punched, zeroed or cut off: must read as zeros */
+	UNIT_HOLE_OK = 16, /* zeros or its last write: a store raced a cut */
 };
+
+#define UNIT_FLAGS_ALL                                                 \
+	(UNIT_RACED | UNIT_WRITE_FAILED | UNIT_IN_FLIGHT | UNIT_HOLE | \
+	 UNIT_HOLE_OK)
 
 /* What a later 'wac verify' reports about the run the state came from. */
 struct oracle_run_facts {
 	char profile;
-	uint32_t threads, writers, mmappers;
+	uint32_t threads, writers, mmappers, churners;
 	bool direct;
 	/* the rest of the run's configuration, for the verify's result */
 	uint64_t seed;
@@ -46,6 +52,10 @@ struct wac_oracle {
 	uint32_t *durable; /* [units] */
 	uint8_t *flags; /* [units] */
 	bool final_sync_ok;
+	/* layout churn: the regions' size, and the first unit of the tail
+	 * region that one churner cuts off with ftruncate (units: none) */
+	uint64_t region_units;
+	uint64_t tail_first;
 };
 
 int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
@@ -61,10 +71,15 @@ enum layout {
 	LAYOUT_AUTO,
 	LAYOUT_INTERLEAVE, /* unit u belongs to owner u % owners */
 	LAYOUT_SEGREGATE, /* O_DIRECT and page-cache owners on separate pages */
+	LAYOUT_CHURN, /* regions alternate between churners and the rest */
 };
+
+/* The largest churn region; smaller targets get eight regions. */
+#define CHURN_REGION_BYTES (64u << 10)
 
 /*
  * Assign every unit an owner (owner_kind must be filled).  AUTO picks
+ * CHURN when there are churners (KIND_CHURN owners); otherwise it picks
  * SEGREGATE when O_DIRECT and page-cache writers coexist: sharing a page
  * between them makes the kernel fail the direct write's page cache
  * invalidation, report EIO to every syncer and log "Page cache

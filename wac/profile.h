@@ -11,6 +11,8 @@ enum profile_split {
 	SPLIT_WRITERS, /* all write() or O_DIRECT threads */
 	SPLIT_MMAPPERS, /* all mmap threads */
 	SPLIT_HALF, /* half writers, half mmappers/scribblers */
+	SPLIT_CHURN, /* G: a quarter churners (at least one), the rest half
+			writers, half mmappers */
 };
 
 /* The seed profiles A-F of the 2011 wac, as data. */
@@ -20,6 +22,7 @@ struct wac_profile {
 	bool direct; /* the writers use O_DIRECT */
 	bool scribble; /* F: mmappers scribble O_DIRECT source buffers
 			  (unless --f-mode legacy: B on an O_DIRECT fd) */
+	bool churn_ok; /* --churners may be added (page-cache profiles) */
 	const char *help;
 };
 

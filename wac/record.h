@@ -37,6 +37,10 @@ _Static_assert(sizeof(struct wac_record_hdr) == WAC_RECORD_HDR_SIZE,
 /* Fill one sector of sector_size bytes at buf with the record for hdr. */
 void record_stamp(void *buf, const struct wac_record_hdr *hdr);
 
+/* n consecutive sectors from hdr->sector on, each as record_stamp would
+ * write it (faster: the sectors' CRCs are computed side by side). */
+void record_stamp_run(void *buf, const struct wac_record_hdr *hdr, unsigned n);
+
 /* CRC of a sector as record_stamp computes it. */
 uint32_t record_crc(const void *buf, uint32_t sector_size);
 

@@ -90,6 +90,10 @@ static void write_target(struct json *j, const struct target_info *ti)
 	} else {
 		json_null(j, "integrity");
 	}
+	if (ti->dax >= 0)
+		json_bool(j, "dax", ti->dax);
+	else
+		json_null(j, "dax");
 	json_obj_end(j);
 }
 
@@ -325,6 +329,7 @@ static void write_integrity(struct json *j, struct wac_run *run)
 	}
 	json_obj_end(j);
 	write_syscalls(j, &run->errs);
+	churn_write_json(j, run);
 	write_kmsg(j, &run->kmsg, run->cfg->verify_only);
 	json_obj_end(j);
 }

@@ -19,10 +19,9 @@
 #include "run.h"
 
 static void *(*const thread_body[KIND__COUNT])(void *) = {
-	[KIND_WRITE] = write_thread,
-	[KIND_MMAP] = mmap_thread,
-	[KIND_DIRECT] = direct_thread,
-	[KIND_SCRIBBLE] = scribble_thread,
+	[KIND_WRITE] = write_thread,   [KIND_MMAP] = mmap_thread,
+	[KIND_DIRECT] = direct_thread, [KIND_SCRIBBLE] = scribble_thread,
+	[KIND_CHURN] = churn_thread,
 };
 
 static void on_hang(void *ctx, struct hang_report *reports, unsigned n)
@@ -102,6 +101,8 @@ static int start(struct wac_run *run)
 
 	if (!ret)
 		ret = run_setup(run);
+	if (!ret && churn_setup_run(run))
+		ret = -ENOMEM;
 	if (ret)
 		return ret;
 	/* from here on, lines about other disks are set aside */
@@ -122,8 +123,10 @@ void run_metrics(struct wac_run *run, struct thread_metrics **per,
 
 static void progress_line(struct wac_run *run, double elapsed, bool tty)
 {
-	static const enum wac_op shown[] = {OP_WRITE, OP_MMAP_STORE,
-					    OP_DIRECT_WRITE, OP_SCRIBBLE};
+	static const enum wac_op shown[] = {
+		OP_WRITE, OP_MMAP_STORE, OP_DIRECT_WRITE, OP_SCRIBBLE,
+		OP_PUNCH, OP_ZERO_RANGE, OP_TRUNCATE,	  OP_REALLOC,
+	};
 	struct thread_metrics *per[run->nthreads], sum;
 
 	run_metrics(run, per, &sum);
@@ -218,7 +221,9 @@ static void free_threads(struct wac_run *run)
 		free(run->threads[i].units);
 		metrics_free(&run->threads[i].metrics);
 		free(run->threads[i].buf);
+		free(run->threads[i].extents);
 	}
+	churn_free(run);
 	free(run->threads);
 	free(run->fslots);
 	free(run->watchdog.beats);
@@ -244,6 +249,7 @@ static int finish(struct wac_run *run)
 			.threads = cfg->threads,
 			.writers = cfg->writers,
 			.mmappers = cfg->mmappers,
+			.churners = cfg->churners,
 			.direct = cfg->direct,
 			.seed = cfg->seed,
 			.duration_s = cfg->duration_s,
@@ -291,6 +297,27 @@ static void init_run(struct wac_run *run, struct wac_config *cfg)
 	pthread_mutex_init(&run->report_lock, NULL);
 }
 
+/* --prefill-only: the target full of this run's records, nothing else
+ * (no threads, no verify, no result document). */
+static int prefill_only(struct wac_run *run)
+{
+	int ret = run_setup(run);
+
+	if (ret) {
+		run_setup_undo(run);
+		return WAC_EXIT_USAGE;
+	}
+	if (run->cfg->progress != 0)
+		printf("wac: %s filled with %llu sectors of run %016llx\n",
+		       run->ti.path,
+		       (unsigned long long)(run->cfg->size /
+					    run->cfg->sector_size),
+		       (unsigned long long)run->oracle.run_id);
+	close(run->fd);
+	oracle_free(&run->oracle);
+	return WAC_EXIT_PASS;
+}
+
 int wac_run(struct wac_config *cfg)
 {
 	static struct wac_run run;
@@ -306,6 +333,8 @@ int wac_run(struct wac_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	init_run(&run, cfg);
+	if (cfg->prefill_only)
+		return prefill_only(&run);
 	if (fault_install())
 		wac_err("cannot catch SIGBUS: a refused store will kill wac");
 	kmsg_start(&run.kmsg);
@@ -322,6 +351,7 @@ int wac_run(struct wac_config *cfg)
 	run.start_ns = now_ns();
 	wait_duration(&run, &sigs);
 	stop_threads(&run);
+	churn_reconcile(&run);
 	final_sync(&run);
 	target_read_stat(&run.ti, &run.stat_after);
 	close_threads(&run);

@@ -39,6 +39,37 @@ struct f_slot {
 
 struct wac_run;
 
+/* The churn ops a churner cycles through (worker_churn.c's table). */
+enum churn_op {
+	CHURN_PUNCH,
+	CHURN_ZERO,
+	CHURN_TRUNCATE,
+	CHURN_REALLOC,
+	CHURN__COUNT,
+};
+
+/*
+ * What the churners and the mmap threads share about the tail region.
+ * tail_seq is odd while the tail churner has the file cut short;
+ * tail_cuts[i] counts the cuts that took tail unit i.  An mmap thread
+ * notes tail_cuts of its unit at each store (tail_seen), so that after
+ * the run a unit cut since its last store is known to be a hole.
+ */
+struct churn_shared {
+	_Atomic uint32_t tail_seq;
+	_Atomic uint32_t *tail_cuts; /* [units - tail_first] */
+	uint32_t *tail_seen; /* [units - tail_first], by the unit's owner */
+	_Atomic uint64_t sigbus_expected;
+	_Atomic bool unsupported[CHURN__COUNT]; /* EOPNOTSUPP, or no file */
+	_Atomic int unsupported_errno[CHURN__COUNT];
+	_Atomic uint64_t units_holed; /* units made holes, all ops */
+};
+
+/* A run of consecutive units one churner owns. */
+struct churn_extent {
+	uint64_t first, n;
+};
+
 struct wac_thread {
 	struct wac_run *run;
 	unsigned idx;
@@ -56,6 +87,10 @@ struct wac_thread {
 	unsigned npending, pending_max;
 	char *buf; /* record buffer, --block bytes, aligned */
 	struct f_slot *slots; /* profile F: this writer's source buffers */
+	struct churn_extent *extents; /* churner: its units as runs */
+	unsigned nextents;
+	unsigned churn_step; /* churner: where in its cycle it is */
+	uint64_t tail_idx; /* mmap thread: units[tail_idx..] are in the tail */
 	int error; /* setup error in the thread, -errno */
 };
 
@@ -82,6 +117,7 @@ struct wac_run {
 	size_t fsrc_len;
 	struct f_slot *fslots;
 	unsigned nfslots;
+	struct churn_shared churn;
 	struct dev_stat stat_before, stat_after;
 	uint64_t start_ns, stop_ns;
 	time_t started_wall;
@@ -112,9 +148,35 @@ void *write_thread(void *arg);
 void *mmap_thread(void *arg);
 void *direct_thread(void *arg);
 void *scribble_thread(void *arg);
+void *churn_thread(void *arg);
+
+/* worker_churn.c: a churner's extents and buffers; the tail arrays. */
+int churn_setup_thread(struct wac_thread *t);
+int churn_setup_run(struct wac_run *run);
+void churn_free(struct wac_run *run);
+
+/* After the threads stopped: tail units cut since their last store
+ * become holes. */
+void churn_reconcile(struct wac_run *run);
+
+/* integrity.churn of the result; whether any freeing op succeeded
+ * (else why: each op's errno or reason). */
+struct json;
+void churn_write_json(struct json *j, struct wac_run *run);
+bool churn_happened(struct wac_run *run, char *why, size_t len);
+
+/* mmap threads: a unit to store into, the tail's more often. */
+uint64_t churn_pick_unit(struct wac_thread *t);
+
+/* mmap threads: a store into the tail region, with the cut's seqlock;
+ * true when the store landed. */
+bool churn_tail_store(struct wac_thread *t, uint64_t unit, char *dst,
+		      uintptr_t *bad, bool *expected);
 
 /* Helpers shared by the thread bodies. */
 uint64_t thread_pick_unit(struct wac_thread *t);
+/* The draw thread_pick_unit makes: an index into t->units. */
+uint32_t thread_pick_index(struct wac_thread *t);
 uint64_t thread_rand(struct wac_thread *t);
 void stamp_unit(const struct wac_oracle *o, char *dst, uint64_t unit,
 		uint32_t gen, unsigned writer, enum wac_kind kind,

@@ -94,8 +94,12 @@ static unsigned owner_count(const struct wac_config *cfg)
 static enum wac_kind thread_kind(const struct wac_config *cfg, unsigned i,
 				 bool *is_writer)
 {
-	unsigned T = cfg->threads, M = cfg->mmappers;
+	unsigned T = cfg->threads - cfg->churners, M = cfg->mmappers;
 
+	if (i >= T) { /* the churners come last */
+		*is_writer = false;
+		return KIND_CHURN;
+	}
 	*is_writer = (uint64_t)(i + 1) * M / T == (uint64_t)i * M / T;
 	if (profile_scribbles(cfg))
 		return *is_writer ? KIND_DIRECT : KIND_SCRIBBLE;
@@ -104,31 +108,54 @@ static enum wac_kind thread_kind(const struct wac_config *cfg, unsigned i,
 	return cfg->direct ? KIND_DIRECT : KIND_WRITE;
 }
 
+/* --prefill-only: generation 1 of this run's records for every sector. */
+static void stamp_chunk(const struct wac_oracle *o, char *buf, uint64_t off,
+			size_t len)
+{
+	struct wac_record_hdr h = {
+		.run_id = o->run_id,
+		.stamp_ns = now_ns(),
+		.gen = 1,
+		.kind = KIND_WRITE,
+		.sector_size = o->sector_size,
+	};
+
+	for (size_t i = 0; i < len; i += o->sector_size) {
+		h.sector = (off + i) / o->sector_size;
+		record_stamp(buf + i, &h);
+	}
+}
+
 static int prefill(struct wac_run *run)
 {
 	uint64_t size = run->cfg->size;
-	char *zero = calloc(1, PREFILL_CHUNK);
+	bool records = run->cfg->prefill_only;
+	char *buf = calloc(1, PREFILL_CHUNK);
 	int ret = 0;
 
-	if (!zero)
+	if (!buf)
 		return -ENOMEM;
 	hb_begin(&run->main_hb, OP_SETUP);
 	for (uint64_t off = 0; off < size && !ret; off += PREFILL_CHUNK) {
 		size_t len =
 			size - off < PREFILL_CHUNK ? size - off : PREFILL_CHUNK;
-		ssize_t n = pwrite(run->fd, zero, len, off);
+		ssize_t n;
 
+		if (records)
+			stamp_chunk(&run->oracle, buf, off, len);
+		n = pwrite(run->fd, buf, len, off);
 		if (n != (ssize_t)len)
 			ret = n < 0 ? -errno : -ENOSPC;
 	}
 	if (!ret && fsync(run->fd))
 		ret = -errno;
 	hb_end(&run->main_hb);
-	free(zero);
+	free(buf);
 	if (ret)
 		return setup_fail(
-			run, ret, "cannot fill %s with %llu bytes of zeros: %s",
-			run->ti.path, (unsigned long long)size, strerror(-ret));
+			run, ret, "cannot fill %s with %llu bytes of %s: %s",
+			run->ti.path, (unsigned long long)size,
+			records ? "records" : "zeros", strerror(-ret));
 	return 0;
 }
 
@@ -261,6 +288,10 @@ static int setup_thread(struct wac_run *run, struct wac_thread *t)
 		return 0;
 	if (open_thread_fd(run, t))
 		return -EINVAL;
+	if (t->kind == KIND_CHURN)
+		return churn_setup_thread(t)
+			       ? setup_fail(run, ENOMEM, "out of memory")
+			       : 0;
 	if (t->kind == KIND_MMAP) {
 		t->map = mmap(NULL, cfg->size, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, t->fd, 0);
@@ -411,8 +442,10 @@ int run_setup(struct wac_run *run)
 			  cfg->sector_size, owners);
 	if (ret)
 		return setup_fail(run, ret, "out of memory for the oracle");
-	if (cfg->prefill && (ret = prefill(run)))
+	if ((cfg->prefill || cfg->prefill_only) && (ret = prefill(run)))
 		return ret;
+	if (cfg->prefill_only)
+		return 0;
 	if (!cfg->prefill && (ret = extend_file(run)))
 		return ret;
 	if (profile_scribbles(cfg) && (ret = setup_fsrc(run)))

@@ -18,8 +18,9 @@
 #include "engine.h"
 #include "oracle.h"
 
-#define STATE_MAGIC 0x3454415453434157ull /* "WACSTAT4" */
-#define STATE_VERSION 4
+#define STATE_MAGIC 0x3554415453434157ull /* "WACSTAT5" */
+#define STATE_MAGIC_ANY 0x0054415453434157ull /* "WACSTAT" and a digit */
+#define STATE_VERSION 5
 #define UNITS_MAX (1ull << 32) /* 2 TiB of 512-byte units */
 
 struct state_header {
@@ -42,7 +43,8 @@ struct state_header {
 	uint32_t sync_every, iodepth;
 	uint8_t write_sync, msync, f_mode, layout;
 	char engine[16];
-	uint32_t pad3;
+	/* version 5: churn threads; flags[] may hold UNIT_HOLE(_OK) */
+	uint32_t churners;
 };
 
 /* The arrays in file order: base pointer and element size. */
@@ -93,6 +95,7 @@ int oracle_save(const struct wac_oracle *o, const char *path)
 		.threads = o->facts.threads,
 		.writers = o->facts.writers,
 		.mmappers = o->facts.mmappers,
+		.churners = o->facts.churners,
 		.profile = o->facts.profile,
 		.direct = o->facts.direct,
 		.payload_crc = payload_crc(o),
@@ -129,8 +132,13 @@ int oracle_save(const struct wac_oracle *o, const char *path)
  * the header says: only then is anything allocated or read. */
 static const char *header_problem(const struct state_header *h, uint64_t len)
 {
+	if ((h->magic & 0x00ffffffffffffffull) == STATE_MAGIC_ANY &&
+	    h->magic != STATE_MAGIC)
+		return "state file format of an older wac (before version 5, "
+		       "which knows holes): verify it with the wac that "
+		       "wrote it, or run again";
 	if (h->magic != STATE_MAGIC)
-		return "not a wac state file (or one from an older wac)";
+		return "not a wac state file";
 	if (h->version != STATE_VERSION || header_crc(*h) != h->header_crc)
 		return "damaged header (version or CRC)";
 	if (h->sector_size < 512 || h->sector_size > 65536 ||
@@ -143,13 +151,14 @@ static const char *header_problem(const struct state_header *h, uint64_t len)
 	/* 64-bit sum: 0xffffffff writers and 1 mmapper are not 0 threads */
 	if (!h->owners || h->owners > h->threads ||
 	    h->writers > WAC_THREADS_MAX || h->mmappers > WAC_THREADS_MAX ||
-	    (uint64_t)h->writers + h->mmappers != h->threads)
+	    h->churners > WAC_THREADS_MAX ||
+	    (uint64_t)h->writers + h->mmappers + h->churners != h->threads)
 		return "thread counts out of range";
-	if (h->profile < 'A' || h->profile > 'F' || h->direct > 1 ||
+	if (h->profile < 'A' || h->profile > 'G' || h->direct > 1 ||
 	    h->final_sync_ok > 1)
 		return "run facts out of range";
 	if (h->write_sync > WSYNC_NONE || h->msync > MSYNC_NONE ||
-	    h->f_mode > FMODE_LEGACY || h->layout > LAYOUT_SEGREGATE ||
+	    h->f_mode > FMODE_LEGACY || h->layout > LAYOUT_CHURN ||
 	    !h->sync_every || !h->iodepth || !h->duration_ns ||
 	    !memchr(h->engine, '\0', sizeof(h->engine)) ||
 	    !engine_find(h->engine))
@@ -169,9 +178,7 @@ static const char *payload_problem(const struct wac_oracle *o, uint32_t crc)
 		if (o->owner_kind[i] >= KIND__COUNT)
 			return "unknown thread kind";
 	for (uint64_t u = 0; u < o->units; u++)
-		if (o->owner[u] >= o->owners ||
-		    o->flags[u] &
-			    ~(UNIT_RACED | UNIT_WRITE_FAILED | UNIT_IN_FLIGHT))
+		if (o->owner[u] >= o->owners || o->flags[u] & ~UNIT_FLAGS_ALL)
 			return "unit owner or flags out of range";
 	return NULL;
 }
@@ -193,6 +200,7 @@ static int load_payload(struct wac_oracle *o, FILE *f,
 		.threads = h->threads,
 		.writers = h->writers,
 		.mmappers = h->mmappers,
+		.churners = h->churners,
 		.direct = h->direct,
 		.seed = h->seed,
 		.duration_s = h->duration_ns / 1e9,

@@ -5,15 +5,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "wac.h"
+
+/* Linux 5.8 uapi; older headers lack it */
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
 
 static int read_sysfs(const char *path, char *buf, size_t len)
 {
@@ -178,6 +185,23 @@ static void target_kind(struct target_info *ti)
 	snprintf(ti->device_kind, sizeof(ti->device_kind), "%s", kind);
 }
 
+/*
+ * Is DAX in effect on the open target?  A filesystem mounted with
+ * -o dax=always can still hand out page-cache files (xfs turns DAX off
+ * when the device cannot do it, and says so only in the kernel log), so
+ * the answer comes from the inode, not the mount options.
+ */
+static int target_dax(int fd)
+{
+	struct statx st;
+
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, 0, &st))
+		return -1;
+	if (!(st.stx_attributes_mask & STATX_ATTR_DAX))
+		return -1;
+	return !!(st.stx_attributes & STATX_ATTR_DAX);
+}
+
 int target_open(const char *path, struct target_info *ti, int flags)
 {
 	struct stat st;
@@ -215,6 +239,7 @@ int target_open(const char *path, struct target_info *ti, int flags)
 	}
 	target_probe_device(ti);
 	target_kind(ti);
+	ti->dax = target_dax(fd);
 	if (ti->is_blockdev) {
 		int lbs;
 

@@ -22,6 +22,9 @@ struct target_info {
 	char integrity_format[64]; /* "" when no integrity profile */
 	unsigned integrity_tag_size;
 	unsigned integrity_interval;
+	/* DAX in effect on the target (statx STATX_ATTR_DAX): 1 yes, 0 no,
+	 * -1 unknown (a kernel before 5.8 does not report it) */
+	int dax;
 };
 
 /*

@@ -15,8 +15,9 @@ volatile sig_atomic_t verify_stop_signal;
 #define PAGE_BYTES 4096u
 
 static const char *const class_names[V__COUNT] = {
-	"ok",	       "unwritten", "stale",  "raced", "collision",  "torn",
-	"misdirected", "foreign",   "future", "lost",  "unreadable",
+	"ok",	"unwritten", "stale",	    "raced",   "collision",
+	"hole", "torn",	     "misdirected", "foreign", "future",
+	"lost", "exposed",   "unreadable",
 };
 
 const char *verify_class_name(enum verify_class c)
@@ -61,6 +62,11 @@ enum verify_class classify_sector(const struct wac_oracle *o, uint64_t sector,
 		f->found_writer = h.writer;
 		f->found_run = h.run_id;
 	}
+	/* A hole must read as zeros, whoever wrote what before it. */
+	if (o->flags[unit] & UNIT_HOLE)
+		return st == RECORD_ZERO ? V_HOLE : V_EXPOSED;
+	if ((o->flags[unit] & UNIT_HOLE_OK) && st == RECORD_ZERO)
+		return V_HOLE;
 	/* Never written by this run: whatever was there before (zeros, an
 	 * old run, another program's data) is not ours to judge -- unless
 	 * it is a record of this very run. */
@@ -90,7 +96,8 @@ static void count(struct verify_result *r, enum verify_class c,
 		  const struct verify_finding *f)
 {
 	r->counts[c]++;
-	if (c != V_OK && c != V_UNWRITTEN && r->nfirst < VERIFY_FIRST_MAX) {
+	if (c != V_OK && c != V_UNWRITTEN && c != V_HOLE &&
+	    r->nfirst < VERIFY_FIRST_MAX) {
 		r->first[r->nfirst] = *f;
 		r->first[r->nfirst].cls = c;
 		r->nfirst++;

@@ -15,11 +15,13 @@ enum verify_class {
 	V_STALE,
 	V_RACED,
 	V_COLLISION,
+	V_HOLE, /* a punched, zeroed or cut-off unit that reads as zeros */
 	V_TORN,
 	V_MISDIRECTED,
 	V_FOREIGN,
 	V_FUTURE,
 	V_LOST,
+	V_EXPOSED, /* data where the oracle has a hole: old or foreign */
 	V_UNREADABLE, /* the device would not give it back (EIO ...) */
 	V__COUNT,
 };

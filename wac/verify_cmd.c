@@ -83,6 +83,7 @@ int wac_verify(struct wac_config *cfg)
 	cfg->threads = run.oracle.facts.threads;
 	cfg->writers = run.oracle.facts.writers;
 	cfg->mmappers = run.oracle.facts.mmappers;
+	cfg->churners = run.oracle.facts.churners;
 	cfg->direct = run.oracle.facts.direct;
 	cfg->seed = run.oracle.facts.seed;
 	cfg->duration_s = run.oracle.facts.duration_s;

@@ -23,6 +23,7 @@ enum wac_kind {
 	KIND_MMAP, /* stores into MAP_SHARED + msync */
 	KIND_DIRECT, /* O_DIRECT writes through an engine */
 	KIND_SCRIBBLE, /* profile F: keeps changing O_DIRECT source buffers */
+	KIND_CHURN, /* profile G: punches, zeroes, truncates, reallocates */
 	KIND__COUNT,
 };
 
@@ -37,6 +38,10 @@ enum wac_op {
 	OP_FSYNC,
 	OP_FDATASYNC,
 	OP_SCRIBBLE,
+	OP_PUNCH, /* fallocate(PUNCH_HOLE|KEEP_SIZE) */
+	OP_ZERO_RANGE, /* fallocate(ZERO_RANGE|KEEP_SIZE) */
+	OP_TRUNCATE, /* ftruncate shrink, then regrow */
+	OP_REALLOC, /* pwrite into a range a churner had freed */
 	OP_FINAL_SYNC,
 	OP_VERIFY_READ,
 	OP_SETUP, /* opening and zero-filling the target */
@@ -67,6 +72,7 @@ struct wac_config {
 	unsigned threads;
 	unsigned writers; /* write() or O_DIRECT writers */
 	unsigned mmappers; /* mmap storers, or scribblers in profile F */
+	unsigned churners; /* profile G: allocation churn threads */
 	bool direct;
 	uint64_t size;
 	uint32_t block;
@@ -89,6 +95,7 @@ struct wac_config {
 	const char *state_path;
 	const char *target;
 	bool verify_only;
+	bool prefill_only; /* write every sector once, sync, no verify */
 };
 
 /* Why write_sync/msync promise durability: only modes that wait do. */

@@ -21,10 +21,17 @@ struct heartbeat {
 	enum wac_kind kind;
 };
 
-static inline void hb_begin(struct heartbeat *hb, enum wac_op op)
+/* An op began at start_ns (a clock read the caller already has). */
+static inline void hb_begin_at(struct heartbeat *hb, enum wac_op op,
+			       uint64_t start_ns)
 {
 	atomic_store_explicit(&hb->op, op, memory_order_relaxed);
-	atomic_store_explicit(&hb->op_start_ns, now_ns(), memory_order_release);
+	atomic_store_explicit(&hb->op_start_ns, start_ns, memory_order_release);
+}
+
+static inline void hb_begin(struct heartbeat *hb, enum wac_op op)
+{
+	hb_begin_at(hb, op, now_ns());
 }
 
 static inline void hb_end(struct heartbeat *hb)

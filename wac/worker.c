@@ -22,10 +22,15 @@ static uint64_t next_rand(uint64_t *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
-uint64_t thread_pick_unit(struct wac_thread *t)
+uint32_t thread_pick_index(struct wac_thread *t)
 {
 	/* multiply-shift instead of a 64-bit division: owned < 2^32 */
-	return t->units[((next_rand(&t->rng) >> 32) * t->owned) >> 32];
+	return ((next_rand(&t->rng) >> 32) * t->owned) >> 32;
+}
+
+uint64_t thread_pick_unit(struct wac_thread *t)
+{
+	return t->units[thread_pick_index(t)];
 }
 
 uint64_t thread_rand(struct wac_thread *t)
@@ -46,13 +51,10 @@ void stamp_unit(const struct wac_oracle *o, char *dst, uint64_t unit,
 		.kind = kind,
 		.variant = variant,
 		.sector_size = ss,
+		.sector = unit * o->block / ss,
 	};
-	uint64_t first = unit * o->block / ss;
 
-	for (uint32_t i = 0; i < o->block / ss; i++) {
-		h.sector = first + i;
-		record_stamp(dst + (size_t)i * ss, &h);
-	}
+	record_stamp_run(dst, &h, o->block / ss);
 }
 
 void thread_stamp_unit(struct wac_thread *t, char *dst, uint64_t unit,
@@ -234,25 +236,43 @@ static void mmap_thread_sync(struct wac_thread *t)
 		t->npending = 0;
 }
 
+/* The store itself; in the region a churner cuts off, with its seqlock. */
+static bool store(struct wac_thread *t, uint64_t unit, char *dst,
+		  uintptr_t *bad, bool *expected)
+{
+	struct wac_run *run = t->run;
+
+	*expected = false;
+	if (run->churn.tail_cuts && unit >= run->oracle.tail_first)
+		return churn_tail_store(t, unit, dst, bad, expected);
+	return fault_guarded_copy(dst, t->buf, run->oracle.block, bad);
+}
+
 static void store_one(struct wac_thread *t)
 {
 	struct wac_oracle *o = &t->run->oracle;
-	uint64_t unit = thread_pick_unit(t);
+	uint64_t unit = churn_pick_unit(t);
 	uint32_t gen = ++o->written[unit];
 	char *dst = t->map + unit * o->block;
 	uintptr_t bad = 0;
+	bool ok, expected;
 	uint64_t start;
-	bool ok;
 
 	/* Stamp aside, then store: the store takes the write fault and, with
 	 * stable pages, the wait for writeback (page_mkwrite). */
 	thread_stamp_unit(t, t->buf, unit, gen, 0);
 	hb_begin(&t->hb, OP_MMAP_STORE);
 	start = now_ns();
-	ok = fault_guarded_copy(dst, t->buf, o->block, &bad);
+	ok = store(t, unit, dst, &bad, &expected);
 	hb_end(&t->hb);
 	metrics_account(&t->metrics, OP_MMAP_STORE, ok ? o->block : 0, start,
-			now_ns(), !ok);
+			now_ns(), !ok && !expected);
+	if (expected) {
+		/* a churner had the file cut short: the store never landed */
+		o->written[unit]--;
+		atomic_fetch_add(&t->run->churn.sigbus_expected, 1);
+		return;
+	}
 	if (!ok) {
 		/* The kernel refused the page (tmpfs full or over its memory
 		 * cgroup, the file cut short): the unit holds no one truth. */

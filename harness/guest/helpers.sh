@@ -59,10 +59,50 @@ _require_kernel() {
 }
 
 # _require_memcg: a memory cgroup controller, mounted (v1 or v2) or
-# mountable (cgroup2; harness/lib/memcg.sh mounts it).
+# mountable (cgroup2; harness/lib/memcg.sh mounts it).  Newer kernels
+# list only v1 controllers in /proc/cgroups (seen: Debian's 7.2 has no
+# memory line there, its 6.12 still has one), so cgroup2's own
+# cgroup.controllers decides.
 _require_memcg() {
-	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null ||
-		_skip_scenario "no memory cgroup controller in kernel $(uname -r)"
+	local mnt found=1
+	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null && return 0
+	if grep -qw cgroup2 /proc/filesystems 2>/dev/null; then
+		mnt=$(mktemp -d)
+		if mount -t cgroup2 none "$mnt" 2>/dev/null; then
+			grep -qw memory "$mnt/cgroup.controllers" && found=0
+			umount "$mnt"
+		fi
+		rmdir "$mnt"
+	fi
+	[ "$found" = 0 ] || _skip_scenario "no memory cgroup controller in kernel $(uname -r)"
+}
+
+# _require_wac_option --NAME: the generator ($WAC) documents the option
+# in its --help (a scenario written before the feature landed skips).
+_require_wac_option() {
+	local help
+	help=$("${WAC:-wac}" --help 2>/dev/null) || true
+	grep -qw -e "$1" <<<"$help" || _skip_scenario "this wac has no $1 option"
+}
+
+# _require_pmem: persistent memory to make fsdax: the pmem driver, ndctl,
+# a region (the VM was booted with an NVDIMM or memmap=, harness/lib/vm.sh)
+# and the kernel's pfn support (struct pages for filesystem DAX).
+_require_pmem() {
+	local r
+	_require_module nd_pmem
+	_require_cmd ndctl
+	modprobe nfit 2>/dev/null || true
+	modprobe nd_e820 2>/dev/null || true
+	modprobe nd_pmem 2>/dev/null || true
+	for _ in $(seq 25); do
+		for r in /sys/bus/nd/devices/region*; do
+			[ -e "$r/pfn_seed" ] && return 0
+			[ -d "$r" ] && _skip_scenario "kernel $(uname -r) has no fsdax (pfn) support for $(basename "$r")"
+		done
+		sleep 0.2
+	done
+	_skip_scenario "no persistent memory region in this VM (booted without pmem?)"
 }
 
 # _require_all REQUIREMENTS: the scenario's requires list (scenario.py
@@ -75,9 +115,10 @@ _require_all() {
 		case $r in
 		kernel\>=*) _require_kernel "${r#kernel>=}" ;;
 		cmd:*) _require_cmd "${r#cmd:}" ;;
+		wac-option:*) _require_wac_option "${r#wac-option:}" ;;
 		fs:*) _require_fs "${r#fs:}" ;;
 		md) _require_module md_mod; _require_cmd mdadm ;;
-		pmem) _require_module nd_pmem ;;
+		pmem) _require_pmem ;;
 		dm_flakey) _require_module dm_flakey; _require_cmd dmsetup ;;
 		memcg) _require_memcg ;;
 		zram) _require_module zram; _require_cmd mkswap swapon swapoff ;;

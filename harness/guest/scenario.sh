@@ -146,6 +146,15 @@ leftovers() {
 	[ "$SCN_DEVICE" = scsi_debug ] && [ -d /sys/module/scsi_debug ] && left+=(scsi_debug)
 	dev_dm_kname "$FLAKEY_NAME" >/dev/null 2>&1 && left+=("dm:$FLAKEY_NAME")
 	losetup -a 2>/dev/null | grep -qF "$DEV_DIR" && left+=(loop)
+	md_on && grep -q "^$MD_KNAME :" /proc/mdstat 2>/dev/null && left+=("md:$MD_KNAME")
+	if [ -n "${SWAP_DEV:-}" ]; then
+		grep -q "^$SWAP_DEV " /proc/swaps 2>/dev/null && left+=("swap:$SWAP_DEV")
+		[ "$(cat "/sys/block/${SWAP_DEV#/dev/}/disksize" 2>/dev/null || echo 0)" = 0 ] ||
+			left+=("zram:${SWAP_DEV#/dev/}")
+	fi
+	# memcg_umount keeps cgroup2 mounted while one of these is left
+	[ -n "${MEMCG_DIR:-}" ] && compgen -G "${MEMCG_DIR%/*}/wac-$SCN_NAME-$$-*" >/dev/null &&
+		left+=("memcg:${MEMCG_DIR%/*}/wac-$SCN_NAME-$$-*")
 	[ "${#left[@]}" -gt 0 ] || left=(none)
 	echo "${left[*]}"
 }
@@ -172,6 +181,9 @@ setup_device() {
 		log "modprobe scsi_debug ${args[*]}"
 		dev_scsi_debug "${args[@]}" || return 1
 		BASE_DEV=${SCSI_DEBUG_DEVICES[0]}
+		;;
+	pmem)
+		setup_pmem || return 1
 		;;
 	loop)
 		modprobe loop
@@ -203,9 +215,46 @@ setup_device() {
 	result integrity_format_top "$(dev_integrity_format "$dm")"
 }
 
+# prefill_device: prefill_device = foreign fills the disk with another
+# run's records before anything is made on it.
+prefill_device() {
+	local bytes
+	[ "${SCN_PREFILL_DEVICE:-none}" = foreign ] || return 0
+	log "prefill_device foreign: wac --prefill-only over $TOP_DEV"
+	bytes=$(dev_prefill_foreign "$TOP_DEV" "$WAC" 1 2>>"$OUT/steps.log") || return 1
+	result prefill_device_bytes "$bytes"
+}
+
+# setup_pmem: the VM's persistent memory as an fsdax namespace; the
+# filesystem on it asks for DAX with its mount options (dax=always).
+setup_pmem() {
+	log "ndctl create-namespace --mode=fsdax (persistent memory)"
+	TOP_DEV=$(dev_pmem) || return 1
+	BASE_DEV=${TOP_DEV#/dev/}
+	result pmem_dax "$(cat "/sys/block/$BASE_DEV/queue/dax" 2>/dev/null || echo null)"
+	log "pmem: $TOP_DEV, $(($(blockdev --getsize64 "$TOP_DEV") >> 20)) MiB, queue/dax $(cat "/sys/block/$BASE_DEV/queue/dax" 2>/dev/null || echo '?')"
+}
+
+# check_dax JSON: with expect_dax = true|false, the run's target must
+# report DAX (wac's target.dax, from statx) as expected: a filesystem that
+# quietly fell back to the page cache fails the step, never passes.
+check_dax() {
+	local got
+	[ -s "$1" ] || return 0 # no result: judged as such elsewhere
+	got=$(sed -n 's/^ *"dax": \(true\|false\|null\),\{0,1\}$/\1/p' "$1" | head -n 1)
+	RESULT[dax]=${got:-null}
+	write_result
+	[ "$SCN_EXPECT_DAX" = any ] || [ "${got:-null}" = "$SCN_EXPECT_DAX" ] && return 0
+	log "DAX in effect: ${got:-null}, expected $SCN_EXPECT_DAX (expect_dax); the kernel log on DAX:"
+	dmesg | grep -i dax | tail -n 5 >>"$OUT/steps.log"
+	result dax_check "wac[$WAC_N]: target.dax ${got:-null}, expect_dax = $SCN_EXPECT_DAX"
+	return 1
+}
+
 # setup_fs: mkfs and mount, or the raw device as the target; tmpfs, or
 # overlayfs with its layers on tmpfs or on ext4 over the disk.
 setup_fs() {
+	prefill_device || return 1
 	case $SCN_FS in
 	raw)
 		TARGET=$TOP_DEV
@@ -231,7 +280,9 @@ setup_fs() {
 	log "mkfs.$SCN_FS $pre$SCN_MKFS_OPTIONS $TOP_DEV"
 	words_of "$pre$SCN_MKFS_OPTIONS"
 	dev_mkfs "$SCN_FS" "$TOP_DEV" "${WORDS[@]}" >>"$OUT/steps.log" 2>&1 || return 1
-	mount_fs
+	# (setup runs inside an if: set -e does not stop a failed mount, and
+	# wac would run on the initramfs's rootfs under MNT)
+	mount_fs || return 1
 	TARGET=$MNT/$SCN_FILE
 	[ "$SCN_FS" = ocfs2 ] || return 0
 	RESULT[ocfs2]=$(ocfs2_facts "$SCN_OCFS2_MODE" "$MNT")
@@ -355,7 +406,7 @@ run_wac() {
 }
 
 # The steps, one function each; names and arguments: harness/lib/steps.tsv.
-step_run() { run_wac "$@"; }
+step_run() { run_wac "$@" && check_dax "$OUT/wac-$WAC_N.json"; }
 step_verify() { run_wac verify "$@"; }
 step_flakey() {
 	log "flakey $*"

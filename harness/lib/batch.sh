@@ -78,7 +78,10 @@ batch_run() {
 		timeout=$((timeout + BATCH_TIMEOUTS[i] + BATCH_GRACE))
 	done
 	BATCH_LOG=$dir/serial.log BATCH_CUR=""
-	VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+	# persistent memory when the items use it (harness/run batches only
+	# items of one vm_needs together)
+	BATCH_PMEM_MB=$(vm_pmem_mb "$@")
+	VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
 	BOOT_RETRIES=0
 	if [ "$VM_STATUS" = noboot ] || [ "$VM_STATUS" = qemu-error ]; then
 		# The kernel died before init (seen once: 7.2 oopsed in early
@@ -88,7 +91,7 @@ batch_run() {
 		BOOT_RETRIES=1
 		progress "[$CUR_IDX] the kernel did not reach init, booting again"
 		BATCH_CUR=""
-		VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+		VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
 	fi
 	batch_collect "$dir" $#
 }

@@ -12,6 +12,8 @@
 #   dev_stable_writes KNAME [VALUE]   read, or set then read, the flag
 #   dev_integrity_format KNAME
 #   dev_mkfs FS DEV [OPTIONS...]
+#   dev_prefill_foreign DEV WAC [SEED]  DEV full of another wac run's
+#                           records (prefill_device = foreign)
 #   dev_mount FS DEV MNT [OPTIONS]    mount, and undo it later
 #   dev_unmount MNT                   thaw, unmount (retrying), or lazily
 #   dev_scsi_debug PARAM=VALUE...     a freshly loaded scsi_debug; its
@@ -25,6 +27,8 @@
 #   dev_overlay MNT BASE              overlayfs at MNT, lower/upper/work
 #                                     directories under the mounted BASE
 #   dev_zram_swap SIZE_MB             a zram swap device (swapoff, reset)
+#   dev_pmem                          the VM's persistent memory as an
+#                                     fsdax namespace: /dev/pmemN
 #   md arrays: harness/lib/md.sh, sourced after this file
 #
 # Modeled on blktests common/scsi_debug and fstests common/dmflakey.
@@ -112,6 +116,23 @@ dev_mkfs() {
 		return 1
 		;;
 	esac
+}
+
+# dev_prefill_foreign DEV WAC [SEED]: every sector of DEV a record of a
+# run that is not the one about to be judged (wac --prefill-only), so that
+# a block a filesystem hands out without zeroing reads back as foreign or
+# exposed.  Prints the size filled.
+dev_prefill_foreign() {
+	local dev=$1 bin=$2 seed=${3:-1} kname bytes
+	kname=$(basename "$(readlink -f "$dev")")
+	bytes=$(cat "/sys/class/block/$kname/size") || return 1
+	bytes=$((bytes * 512))
+	if [ "$bytes" -eq 0 ]; then
+		echo "dev_prefill_foreign: $dev has no sectors" >&2
+		return 1
+	fi
+	"$bin" -q --prefill-only --seed "$seed" -s "$bytes" "$dev" || return 1
+	echo "$bytes"
 }
 
 # dev_mount FS DEV MNT [OPTIONS]
@@ -313,4 +334,52 @@ dev_zram_remove() {
 	[ ! -e /sys/class/zram-control/hot_remove ] ||
 		echo "$1" >/sys/class/zram-control/hot_remove 2>/dev/null
 	return 0
+}
+
+# ------------------------------------------------------- persistent memory
+
+# dev_pmem_namespace: the first namespace of the VM's persistent memory
+# (an NVDIMM's NFIT region or a memmap= e820 region; harness/lib/vm.sh),
+# "" when there is none.  Loads the region and pmem drivers.
+dev_pmem_namespace() {
+	local ns
+	modprobe nfit 2>/dev/null || true
+	modprobe nd_e820 2>/dev/null || true
+	modprobe nd_pmem 2>/dev/null || true
+	for _ in $(seq 25); do
+		for ns in /sys/bus/nd/devices/namespace*.0; do
+			[ -e "$ns/size" ] && [ "$(cat "$ns/size")" != 0 ] && basename "$ns" && return 0
+		done
+		sleep 0.2
+	done
+	return 1
+}
+
+# dev_pmem: the namespace reconfigured as fsdax (struct pages for its
+# memory, which filesystem DAX needs); print /dev/pmemN.  The undo puts
+# it back to raw mode, as the VM booted it.
+dev_pmem() {
+	local ns out blk
+	ns=$(dev_pmem_namespace) || {
+		echo "dev_pmem: no persistent memory namespace (was the VM booted with pmem?)" >&2
+		return 1
+	}
+	out=$(ndctl create-namespace --force --reconfig="$ns" --mode=fsdax 2>&1) || {
+		echo "dev_pmem: ndctl create-namespace -e $ns --mode=fsdax: $out" >&2
+		return 1
+	}
+	dev_undo_push dev_pmem_remove "$ns"
+	blk=$(echo "$out" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' | head -n 1)
+	for _ in $(seq 25); do
+		[ -n "$blk" ] && [ -b "/dev/$blk" ] && echo "/dev/$blk" && return 0
+		sleep 0.2
+	done
+	echo "dev_pmem: no block device after ndctl: $out" >&2
+	return 1
+}
+
+# dev_pmem_remove NAMESPACE: back to raw mode (the pmem block device of
+# the fsdax personality goes away).
+dev_pmem_remove() {
+	ndctl create-namespace --force --reconfig="$1" --mode=raw >/dev/null 2>&1
 }

@@ -29,6 +29,23 @@ INITRAMFS_TOOLS="$INITRAMFS_TOOLS $OCFS2_TOOLS"
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
 INITRAMFS_BUILD=()   # a build in progress: its tree and its partial cpio
 
+# Persistent memory (device = pmem): the NFIT and e820 (memmap=) region
+# drivers, the pmem block driver, and ndctl to make the raw namespace
+# fsdax.  ndctl is optional on the host: without it the image has none
+# and pmem scenarios skip with the reason (guest/helpers.sh).
+INITRAMFS_PMEM_MODULES="nfit nd_e820 nd_pmem nd_btt dax_pmem"
+INITRAMFS_PMEM_TOOLS="ndctl"
+
+# initramfs_add_pmem ROOT: ndctl and its libraries, when the host has it.
+initramfs_add_pmem() {
+	local root=$1 t path
+	for t in $INITRAMFS_PMEM_TOOLS; do
+		path=$(command -v "$t") || continue
+		copy_with_libs "$root" "$(readlink -f "$path")"
+		[ "$(readlink -f "$path")" = "/usr/bin/$t" ] || ln -sf "$(readlink -f "$path")" "$root/usr/bin/$t"
+	done
+}
+
 # module_name PATH: kernel/fs/ext4/ext4.ko.xz -> ext4 (dashes as underscores).
 module_name() {
 	local n=${1##*/}
@@ -98,7 +115,7 @@ initramfs_inputs_hash() {
 	{
 		kernel_info "$kdir" release
 		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init" "$HARNESS_DIR/lib/ocfs2.sh"
-		for t in busybox $INITRAMFS_TOOLS; do
+		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS; do
 			t=$(command -v "$t" || true)
 			[ -n "$t" ] && stat -L -c '%n %s %Y' "$t"
 		done
@@ -152,7 +169,8 @@ build_initramfs() {
 	ln -s /proc/mounts "$root/etc/mtab"
 
 	mkdir -p "$root/lib/modules/$release"
-	for m in $(module_closure "$moddir" $INITRAMFS_MODULES); do
+	initramfs_add_pmem "$root"
+	for m in $(module_closure "$moddir" $INITRAMFS_MODULES $INITRAMFS_PMEM_MODULES); do
 		rel=${m%.xz}
 		rel=${rel%.zst}
 		rel=${rel%.gz}

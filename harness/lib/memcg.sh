@@ -57,7 +57,7 @@ memcg_create() {
 		}
 		mkdir -p /sys/fs/cgroup
 		mount -t cgroup2 none /sys/fs/cgroup || return 1
-		dev_undo_push umount /sys/fs/cgroup
+		dev_undo_push memcg_umount /sys/fs/cgroup
 		root=$(memcg_root) || {
 			echo "memcg: cgroup2 has no memory controller" >&2
 			return 1
@@ -105,6 +105,17 @@ memcg_limit() {
 		swap=$((mem + swap))
 	fi
 	echo "$swap" >"$d/memory.memsw.limit_in_bytes"
+}
+
+# memcg_umount DIR: unmount the cgroup2 memcg_create mounted, unless a
+# cgroup is still in it (its rmdir failed): unmounted, a leftover cgroup
+# lives on in the kernel where no leftovers check can see it.
+memcg_umount() {
+	local d
+	for d in "$1"/*/; do
+		[ -d "$d" ] && return 0
+	done
+	umount "$1"
 }
 
 # memcg_remove DIR VERSION: move what is left to the parent, rmdir (the

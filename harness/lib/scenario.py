@@ -23,13 +23,15 @@ STEPS_FILE = os.path.join(HERE, "steps.tsv")
 # checkout): the channels of the first kernel-log table, and md:mismatch.
 FALLBACK_CHANNELS = ("syscall contract kmsg hang verify:torn verify:lost "
                      "verify:misdirected verify:foreign verify:future "
-                     "verify:unreadable md:mismatch").split()
+                     "verify:unreadable verify:exposed md:mismatch").split()
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
 RANGE_RE = re.compile(r"^(<|<=|>|>=|=)?[0-9]+(\.[0-9]+){0,2}$")
 TEMPLATE_RE = re.compile(r"\{([a-z][a-z0-9_]*)(?::([^}]*))?\}")
-# Requirements a scenario may name, besides kernel>=X, cmd:NAME, fs:NAME.
+# Requirements a scenario may name, besides kernel>=X, cmd:NAME, fs:NAME,
+# wac-option:--NAME (the generator has that option: scenarios written
+# ahead of a wac feature skip until it lands).
 MODULE_REQUIREMENTS = ("scsi_debug", "dm_flakey", "loop", "md", "pmem",
                        "ocfs2", "zram", "memcg")
 
@@ -76,7 +78,7 @@ def _free(v):
 KEYS = {
     "description": (None, _free),
     "name": (None, _free),
-    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs")),
+    "device": ("scsi_debug", _one_of("scsi_debug", "loop", "tmpfs", "pmem")),
     "dif": ("1", _int_in(0, 3)),
     "dix": ("1", _int_in(0, 1)),
     "guard": ("0", _int_in(0, 1)),
@@ -87,6 +89,10 @@ KEYS = {
     "fs": ("ext4", _one_of("ext4", "xfs", "btrfs", "raw", "tmpfs", "overlay",
                                  "ocfs2")),
     "mkfs_options": ("", _free),
+    # before mkfs, every sector of the device a record of another wac run
+    # (wac --prefill-only): blocks handed out unzeroed show as foreign or
+    # exposed (profile G)
+    "prefill_device": ("none", _one_of("none", "foreign")),
     "mount_options": ("", _free),
     "stable_writes": ("", _one_of("0", "1")),
     "wac": ("-p A -T 10s -s 64k", _free),
@@ -109,6 +115,10 @@ KEYS = {
     # ocfs2 (issue #11, harness/lib/ocfs2.sh): a local volume, or a
     # cluster volume of a one-node o2cb cluster with its DLM and heartbeat
     "ocfs2_mode": ("local", _one_of("local", "o2cb")),
+    # DAX (device = pmem): whether every wac run's target must report
+    # DAX in effect (its target.dax, statx STATX_ATTR_DAX); a run that
+    # does not fails the scenario's step (harness/guest/scenario.sh)
+    "expect_dax": ("any", _one_of("any", "true", "false")),
 }
 REPEATABLE = ("step", "steps", "expect")
 
@@ -313,6 +323,9 @@ class Parser:
                       "needs device = tmpfs (overlay may sit on tmpfs or on ext4 over a disk)")
         if vals["swap"] != "none" and not vals["memcg_mb"]:
             self.fail(self.lines["swap"], "swap needs memcg_mb (the cgroup the swap relieves)")
+        if vals["prefill_device"] != "none" and on_tmpfs:
+            self.fail(self.lines["prefill_device"],
+                      "prefill_device needs a disk (device = tmpfs has none)")
         if vals["fs"] == "raw" and vals["mkfs_options"]:
             self.fail(self.lines["mkfs_options"], "mkfs_options with fs = raw")
         if any(s.split()[0] == "flakey" for s in steps) and not vals["flakey"]:
@@ -324,11 +337,25 @@ class Parser:
             self.fail(self.lines.get("md_skip_copy", 0), "md_skip_copy needs md_level = 5")
         if "ocfs2_mode" in self.lines and vals["fs"] != "ocfs2":
             self.fail(self.lines["ocfs2_mode"], "ocfs2_mode needs fs = ocfs2")
+        self.check_pmem(vals)
         for req in vals["requires"].split():
             if not (req in MODULE_REQUIREMENTS or re.match(r"^kernel>=[0-9]+(\.[0-9]+){0,2}$", req)
-                    or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)):
+                    or re.match(r"^(cmd|fs):[A-Za-z0-9._+-]+$", req)
+                    or re.match(r"^wac-option:--[a-z][a-z0-9-]*$", req)):
                 self.fail(self.lines["requires"], f"unknown requirement \"{req}\" ("
-                          + ", ".join(MODULE_REQUIREMENTS) + ", kernel>=X.Y, cmd:NAME, fs:NAME)")
+                          + ", ".join(MODULE_REQUIREMENTS) + ", kernel>=X.Y, cmd:NAME, fs:NAME, wac-option:--NAME)")
+
+    def check_pmem(self, vals):
+        """device = pmem (persistent memory in the VM) and expect_dax."""
+        line = self.lines.get("expect_dax") or self.lines.get("device", 0)
+        if vals["expect_dax"] == "true" and vals["device"] != "pmem":
+            self.fail(line, "expect_dax = true needs device = pmem (only pmem does DAX)")
+        if vals["device"] != "pmem":
+            return
+        if vals["sector_size"] != "512":
+            self.fail(self.lines.get("sector_size", line), "device = pmem has 512-byte sectors")
+        if vals["flakey"] or vals["md_level"]:
+            self.fail(line, "device = pmem takes no flakey or md_level (they would hide DAX)")
 
     def requires(self, vals, steps):
         req = [vals["device"]] if vals["device"] != "tmpfs" else []

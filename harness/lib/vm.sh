@@ -39,13 +39,14 @@ vm_boot() {
 	mon=$mondir/monitor.sock
 	rm -f "$log" "$log.results"
 	VM_STATUS="" VM_BOOT_S=""
+	vm_pmem_prepare "$mondir"
 	start=$(now_s)
 	# shellcheck disable=SC2046
 	qemu-system-x86_64 $(qemu_accel_args "$accel") \
 		-nodefaults -display none -no-reboot \
-		-smp "$VM_CPUS" -m "$VM_MEM_MB" \
+		-smp "$VM_CPUS" "${VM_PMEM_QEMU[@]}" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "$VM_KERNEL_ARGS $append" \
+		-append "$VM_KERNEL_ARGS $append${VM_PMEM_APPEND:+ $VM_PMEM_APPEND}" \
 		-serial "file:$log" \
 		-monitor "unix:$mon,server,nowait" \
 		-device virtio-serial-pci -chardev "file,id=wacresults,path=$log.results" \
@@ -166,4 +167,69 @@ probe_accel() {
 	rm -rf "$share"
 	VM_PROBE_SHARE=""
 	cat "$cache"
+}
+
+# ------------------------------------------------------ persistent memory
+# A VM whose items use device = pmem gets emulated persistent memory
+# (VM_PMEM_MB > 0, set by the batch from its items, vm_pmem_mb):
+#   nvdimm  (default) QEMU's NVDIMM: an ACPI NFIT region without labels,
+#           backed by a file QEMU creates and unlinks in the VM's private
+#           temporary directory (fresh zeros every boot, gone with QEMU)
+#   memmap  WAC_VM_PMEM_MODE=memmap: guest RAM above VM_MEM_MB reserved
+#           with memmap=SIZE!OFFSET (an e820 type-12 legacy region)
+# Either way the guest sees namespace0.0 in raw mode and makes it fsdax
+# with ndctl (harness/lib/device.sh dev_pmem): raw pmem has no struct
+# pages, and filesystem DAX needs them.
+VM_PMEM_MB=${VM_PMEM_MB:-0}
+VM_PMEM_MODE=${WAC_VM_PMEM_MODE:-nvdimm}
+VM_PMEM_QEMU=()
+VM_PMEM_APPEND=""
+
+# vm_pmem_prepare DIR: VM_PMEM_QEMU (the -m argument and the NVDIMM) and
+# VM_PMEM_APPEND (kernel arguments) for VM_PMEM_MB; the backing file's
+# directory is DIR.
+vm_pmem_prepare() {
+	VM_PMEM_QEMU=(-m "$VM_MEM_MB") VM_PMEM_APPEND=""
+	[ "${VM_PMEM_MB:-0}" -gt 0 ] || return 0
+	case $VM_PMEM_MODE in
+	nvdimm)
+		VM_PMEM_QEMU=(-machine "pc,nvdimm=on"
+			-m "$VM_MEM_MB,slots=2,maxmem=$((VM_MEM_MB + VM_PMEM_MB))M"
+			-object "memory-backend-file,id=wacpmem0,share=on,mem-path=$1,size=${VM_PMEM_MB}M"
+			-device "nvdimm,id=wacnvdimm0,memdev=wacpmem0")
+		;;
+	memmap)
+		# 128 MiB of RAM above the region: the firmware reserves the top
+		# of RAM (ACPI tables), which would split the region (seen: "nd_pmem
+		# namespace1.0: ... misaligned, unable to map")
+		VM_PMEM_QEMU=(-m "$((VM_MEM_MB + VM_PMEM_MB + 128))")
+		VM_PMEM_APPEND="memmap=${VM_PMEM_MB}M!${VM_MEM_MB}M"
+		;;
+	*) die "WAC_VM_PMEM_MODE must be nvdimm or memmap, not '$VM_PMEM_MODE'" ;;
+	esac
+}
+
+# vm_pmem_mb ENV...: MiB of persistent memory a VM needs for these items:
+# the largest dev_size_mb among those on device = pmem, plus room for the
+# fsdax namespace's page map, rounded up to the 128 MiB of a memory
+# section (hot-plugged ZONE_DEVICE memory); 0 when no item uses pmem.
+vm_pmem_mb() {
+	local env max=0 size
+	for env in "$@"; do
+		grep -qx "SCN_DEVICE='pmem'" "$env" || continue
+		size=$(sed -n "s/^SCN_DEV_SIZE_MB='\([0-9]*\)'$/\1/p" "$env")
+		[ "${size:-0}" -le "$max" ] || max=$size
+	done
+	[ "$max" -gt 0 ] || {
+		echo 0
+		return 0
+	}
+	echo $(((max + 32 + 127) / 128 * 128))
+}
+
+# vm_needs ENV: what the VM must be booted with for this item ("pmem" or
+# ""): items that differ never share a boot (harness/run's batching), so
+# that no other scenario runs beside an NVDIMM it did not ask for.
+vm_needs() {
+	if grep -qx "SCN_DEVICE='pmem'" "$1"; then echo pmem; fi
 }

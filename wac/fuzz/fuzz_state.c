@@ -71,20 +71,26 @@ static void check_loaded(const struct wac_oracle *o)
 
 	if (o->facts.writers > WAC_THREADS_MAX ||
 	    o->facts.mmappers > WAC_THREADS_MAX ||
-	    o->facts.writers + o->facts.mmappers != o->facts.threads ||
+	    o->facts.churners > WAC_THREADS_MAX ||
+	    (uint64_t)o->facts.writers + o->facts.mmappers +
+			    o->facts.churners !=
+		    o->facts.threads ||
 	    o->owners > o->facts.threads || o->units != o->size / o->block)
 		abort();
 	if (classify_sector(o, 0, zero, &f) >= V__COUNT ||
 	    classify_sector(o, sectors - 1, zero, &f) >= V__COUNT)
 		abort();
-	/* the record its owner last wrote is ok */
+	/* the record its owner last wrote is ok, unless the unit is a hole
+	 * (profile G): then any data there is exposed */
 	h.run_id = o->run_id;
 	h.sector = sectors - 1;
 	h.gen = o->written[o->units - 1];
 	h.writer = oracle_owner(o, o->units - 1);
 	h.sector_size = o->sector_size;
 	record_stamp(sector, &h);
-	if (h.gen && classify_sector(o, sectors - 1, sector, &f) != V_OK)
+	if (h.gen &&
+	    classify_sector(o, sectors - 1, sector, &f) !=
+		    (o->flags[o->units - 1] & UNIT_HOLE ? V_EXPOSED : V_OK))
 		abort();
 }
 

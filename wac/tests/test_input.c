@@ -105,7 +105,7 @@ void options_rejects(void **state)
 {
 	struct wac_config cfg;
 	const char *bad[][6] = {
-		{"wac", "-p", "G", "./f"},
+		{"wac", "-p", "H", "./f"},
 		{"wac", "-t", "0", "./f"},
 		{"wac", "-s", "lots", "./f"},
 		{"wac", "-T", "forever", "./f"},

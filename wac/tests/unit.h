@@ -10,4 +10,10 @@ void options_profiles(void **state);
 void options_rejects(void **state);
 void kmsg_classes(void **state);
 
+/* test_churn.c */
+void churn_options(void **state);
+void churn_layout(void **state);
+void churn_classify_holes(void **state);
+void churn_state_keeps_holes(void **state);
+
 #endif
