@@ -27,6 +27,7 @@ INITRAMFS_MODULES="$INITRAMFS_MODULES $OCFS2_MODULES"
 INITRAMFS_TOOLS="$INITRAMFS_TOOLS $OCFS2_TOOLS"
 
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
+INITRAMFS_KEEP=${WAC_INITRAMFS_KEEP:-3}   # images kept per kernel release
 INITRAMFS_BUILD=()   # a build in progress: its tree and its partial cpio
 
 # Persistent memory (device = pmem): the NFIT and e820 (memmap=) region
@@ -130,6 +131,7 @@ build_initramfs() {
 	moddir=$kdir/$(kernel_info "$kdir" moddir)
 	out=$INITRAMFS_CACHE/$release-$(initramfs_inputs_hash "$kdir").cpio
 	if [ -f "$out" ]; then
+		touch "$out"   # the pruning keeps the most recently used
 		echo "$out"
 		return 0
 	fi
@@ -191,7 +193,30 @@ build_initramfs() {
 	chmod 755 "$root/init"
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out.tmp"
 	mv "$out.tmp" "$out"
+	initramfs_prune "$release"
 	echo "$out"
+}
+
+# initramfs_prune RELEASE: every change to the guest or the host's tools
+# makes a new image (40-55 MB); keep the INITRAMFS_KEEP most recently
+# used of a release and drop the others, except those a running harness
+# holds (initramfs_hold).
+initramfs_prune() {
+	local f
+	find "$INITRAMFS_CACHE" -maxdepth 1 -name "$1-*.cpio" -printf '%T@ %p\n' |
+		sort -rn | tail -n +$((INITRAMFS_KEEP + 1)) | cut -d' ' -f2- |
+		while read -r f; do
+			flock -xn "$f" rm -f "$f" || true
+		done
+}
+
+# initramfs_hold FILE: a shared lock on the image for as long as the
+# calling shell lives, so another harness's pruning leaves it alone
+# while this run still boots VMs from it.
+initramfs_hold() {
+	local fd
+	exec {fd}<"$1"
+	flock -s "$fd"
 }
 
 # initramfs_abort: drop what a build_initramfs stopped by a signal left
