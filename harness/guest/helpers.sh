@@ -58,23 +58,9 @@ _require_kernel() {
 	return 0
 }
 
-# _require_memcg: a memory cgroup controller, mounted (v1 or v2) or
-# mountable (cgroup2; harness/lib/memcg.sh mounts it).  Newer kernels
-# list only v1 controllers in /proc/cgroups (seen: Debian's 7.2 has no
-# memory line there, its 6.12 still has one), so cgroup2's own
-# cgroup.controllers decides.
+# _require_memcg: a memory cgroup controller (harness/lib/memcg.sh).
 _require_memcg() {
-	local mnt found=1
-	grep -q '^memory.*1$' /proc/cgroups 2>/dev/null && return 0
-	if grep -qw cgroup2 /proc/filesystems 2>/dev/null; then
-		mnt=$(mktemp -d)
-		if mount -t cgroup2 none "$mnt" 2>/dev/null; then
-			grep -qw memory "$mnt/cgroup.controllers" && found=0
-			umount "$mnt"
-		fi
-		rmdir "$mnt"
-	fi
-	[ "$found" = 0 ] || _skip_scenario "no memory cgroup controller in kernel $(uname -r)"
+	memcg_available || _skip_scenario "no memory cgroup controller in kernel $(uname -r)"
 }
 
 # _require_wac_option --NAME: the generator ($WAC) documents the option

@@ -48,6 +48,23 @@ memcg_root() {
 	return 1
 }
 
+# memcg_available: a memory controller is mounted (v1 or v2) or cgroup2
+# would bring one when mounted (memcg_create mounts it).  Not
+# /proc/cgroups: newer kernels list only v1 controllers there (Debian's
+# 7.2 has no memory line, its 6.12 still has one).
+memcg_available() {
+	local mnt found=1
+	memcg_root >/dev/null && return 0
+	grep -qw cgroup2 /proc/filesystems 2>/dev/null || return 1
+	mnt=$(mktemp -d)
+	if mount -t cgroup2 none "$mnt" 2>/dev/null; then
+		grep -qw memory "$mnt/cgroup.controllers" && found=0
+		umount "$mnt"
+	fi
+	rmdir "$mnt"
+	return "$found"
+}
+
 memcg_create() {
 	local name=$1 limit=$2 swap=${3:-max} root ver dir
 	if ! root=$(memcg_root); then
