@@ -10,6 +10,7 @@ stderr, exit 2.  The .env files hold SCN_* shell assignments for the host
 (harness/run) and the guest (harness/guest/scenario.sh).
 """
 
+import importlib.util
 import itertools
 import os
 import re
@@ -24,6 +25,20 @@ STEPS_FILE = os.path.join(HERE, "steps.tsv")
 FALLBACK_CHANNELS = ("syscall contract kmsg hang verify:torn verify:lost "
                      "verify:misdirected verify:foreign verify:future "
                      "verify:unreadable verify:exposed md:mismatch").split()
+
+
+
+def _judge_module():
+    """results/wacresults/outcome.py, the judge, loaded by path (not the
+    whole results package): what a scenario may expect is its fact."""
+    path = os.path.join(HERE, "..", "..", "results", "wacresults", "outcome.py")
+    spec = importlib.util.spec_from_file_location("wac_judge_outcome", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+DIRECT_PATHS = _judge_module().DIRECT_PATHS
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*=[^\s/]*$")
@@ -102,7 +117,7 @@ KEYS = {
     # its unexpected outcomes when the cell was also as expected)
     "flaky": ("", _free),
     # the path wac's O_DIRECT writes must have taken (its direct.path)
-    "expect_direct": ("any", _one_of("any", "direct", "buffered", "mixed", "unknown")),
+    "expect_direct": ("any", _one_of(*DIRECT_PATHS)),
     "requires": ("", _free),
     "memcg_mb": ("", _limit),
     "swap": ("none", _one_of("none", "zram")),
