@@ -478,7 +478,7 @@ step_sh() {
 	local rc=0
 	SH_N=$((SH_N + 1))
 	log "sh[$SH_N]: $*"
-	DEV=$TOP_DEV BASE_DEV=$BASE_DEV MNT=$MNT TARGET=$TARGET \
+	DEV=$TOP_DEV BASE_DEV=$BASE_DEV MNT=$MNT TARGET=$TARGET WAC=$WAC \
 		bash -c "$*" >>"$OUT/steps.log" 2>&1 || rc=$?
 	SH_RUNS+=("{\"n\":$SH_N,\"cmd\":$(json_str "$*"),\"exit\":$rc}")
 	write_result

@@ -25,6 +25,8 @@ batch_share() {
 		"$HARNESS_DIR/lib/md.sh" "$HARNESS_DIR/lib/ocfs2.sh" \
 		"$HARNESS_DIR/lib/steps.tsv" "$share/guest/"
 	cp "$WAC_BIN" "$share/bin/wac"
+	# the fio comparison runs in the guest too (bench/fio-vs-wac --vm)
+	cp "$SUITE_DIR/bench/fio-vs-wac" "$share/bin/"
 	for env in "$@"; do
 		n=$((n + 1))
 		cp "$env" "$share/scenarios/$(printf %04d "$n").env"

@@ -26,6 +26,10 @@ INITRAMFS_TOOLS="bash kmod mke2fs e2fsck mkfs.xfs mkfs.btrfs dmsetup fsfreeze
 INITRAMFS_MODULES="$INITRAMFS_MODULES $OCFS2_MODULES"
 INITRAMFS_TOOLS="$INITRAMFS_TOOLS $OCFS2_TOOLS"
 
+# More host tools for one run's image (WAC_INITRAMFS_EXTRA="fio jq":
+# bench/fio-vs-wac --vm); kept apart from the default image by its hash.
+INITRAMFS_EXTRA_TOOLS=${WAC_INITRAMFS_EXTRA:-}
+
 INITRAMFS_CACHE=$WAC_CACHE/initramfs
 INITRAMFS_KEEP=${WAC_INITRAMFS_KEEP:-3}   # images kept per kernel release
 INITRAMFS_BUILD=()   # a build in progress: its tree and its partial cpio
@@ -116,7 +120,7 @@ initramfs_inputs_hash() {
 	{
 		kernel_info "$kdir" release
 		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init" "$HARNESS_DIR/lib/ocfs2.sh"
-		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS; do
+		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS $INITRAMFS_EXTRA_TOOLS; do
 			t=$(command -v "$t" || true)
 			[ -n "$t" ] && stat -L -c '%n %s %Y' "$t"
 		done
@@ -152,7 +156,7 @@ build_initramfs() {
 		[ -e "$root/usr/bin/$t" ] || ln -s busybox "$root/usr/bin/$t"
 	done
 
-	for t in $INITRAMFS_TOOLS; do
+	for t in $INITRAMFS_TOOLS $INITRAMFS_EXTRA_TOOLS; do
 		path=$(command -v "$t") || die "initramfs: host tool $t not found"
 		rm -f "$root/usr/bin/$t" "$root/usr/sbin/$t"
 		copy_with_libs "$root" "$(readlink -f "$path")"
