@@ -3,6 +3,7 @@ by compare and the plots) and the stable-page cost table of harness/cost
 (on/off ratio with a 95% interval)."""
 
 import math
+import random
 
 
 def trim(values):
@@ -59,6 +60,34 @@ def ratio_interval(off, on):
     return r, (r * math.exp(-q * se), r * math.exp(q * se))
 
 
+def paired_ratio_interval(off, on, resamples=4000, seed=1):
+    """Rounds that ran both arms back to back (harness/cost alternates
+    them): the geometric mean of the per-round on/off ratios, with a 95%
+    percentile bootstrap interval over the rounds (a fixed seed: the same
+    table every time).  A neighbour that slows one round slows both of
+    its arms, so pairing takes most of the machine's noise out.  None for
+    the interval with fewer than 3 rounds."""
+    logs = [math.log(b / a) for a, b in zip(off, on) if a > 0 and b > 0]
+    if not logs:
+        return float("nan"), None
+    r = math.exp(mean(logs))
+    if len(logs) < 3:
+        return r, None
+    rng = random.Random(seed)
+    n = len(logs)
+    boots = sorted(mean([logs[rng.randrange(n)] for _ in range(n)]) for _ in range(resamples))
+    lo, hi = boots[int(0.025 * resamples)], boots[int(0.975 * resamples) - 1]
+    return r, (math.exp(lo), math.exp(hi))
+
+
+def half_width_pp(ci):
+    """An interval's half-width in percentage points of the ratio."""
+    return 50.0 * (ci[1] - ci[0]) if ci else None
+
+
+# arms: stable_writes 0 and 1, and "aa", a second device with
+# stable_writes 1: on vs on, the machine's own noise (the A/A control)
+COST_ARMS = ("0", "1", "aa")
 COST_COLUMNS = ["profile", "size", "sync", "op", "arm", "run", "ops_s", "p50_ns", "p99_ns"]
 
 
@@ -78,27 +107,38 @@ def read_cost_tsv(fh):
         if len(f) != len(COST_COLUMNS):
             raise BadTable("line %d: %d columns, want %d (%s)" % (
                 n, len(f), len(COST_COLUMNS), " ".join(COST_COLUMNS)))
-        if f[4] not in ("0", "1"):
-            raise BadTable("line %d: arm %r is not 0 or 1" % (n, f[4]))
+        if f[4] not in COST_ARMS:
+            raise BadTable("line %d: arm %r is not %s" % (n, f[4], ", ".join(COST_ARMS)))
         try:
             vals = tuple(float(v) for v in f[6:9])
         except ValueError:
             raise BadTable("line %d: ops_s, p50_ns, p99_ns must be numbers" % n)
         if not all(math.isfinite(v) for v in vals):
             raise BadTable("line %d: a value is not finite" % n)
-        groups.setdefault(tuple(f[0:4]), {0: [], 1: []})[int(f[4])].append(vals)
+        arm = "aa" if f[4] == "aa" else int(f[4])
+        groups.setdefault(tuple(f[0:4]), {0: [], 1: [], "aa": []})[arm].append(vals)
     return groups
 
 
+def arm_interval(base, other):
+    """Paired when both arms ran the same rounds, else Welch on the logs."""
+    if len(base) == len(other) >= 3:
+        return paired_ratio_interval(base, other)
+    return ratio_interval(base, other)
+
+
 def cost_rows(groups):
-    """One dict per key whose arms both have a non-zero mean."""
+    """One dict per key whose arms 0 and 1 both have a non-zero mean; with
+    an "aa" arm also the A/A ratio (aa vs 1) and its interval."""
     rows = []
     for key, arms in groups.items():
-        ops = {a: [v[0] for v in arms[a]] for a in (0, 1)}
+        ops = {a: [v[0] for v in arms.get(a, [])] for a in (0, 1, "aa")}
         if not ops[0] or not ops[1] or not mean(ops[0]) or not mean(ops[1]):
             continue
-        r, ci = ratio_interval(ops[0], ops[1])
-        row = {"key": key, "ratio": r, "ci": ci}
+        r, ci = arm_interval(ops[0], ops[1])
+        row = {"key": key, "ratio": r, "ci": ci, "aa": None}
+        if ops["aa"] and mean(ops["aa"]):
+            row["aa"] = arm_interval(ops[1], ops["aa"])
         for a in (0, 1):
             m = mean(ops[a])
             row[a] = {"n": len(ops[a]), "mean": m, "sd_pct": 100.0 * stddev(ops[a]) / m,
@@ -108,16 +148,23 @@ def cost_rows(groups):
     return rows
 
 
+def _ci_text(ci):
+    return "[%.3f, %.3f] ±%.1fpp" % (ci + (half_width_pp(ci),)) if ci else "(too few runs)"
+
+
 def format_cost_table(rows):
-    out = ["%-7s %-5s %-6s %-12s %14s %14s %8s %-17s %21s %21s" % (
+    """The table; intervals are paired bootstrap ones when the arms ran
+    the same rounds (3 or more), else Welch t; "A/A" is the on-vs-on
+    control when the run had one: its interval should contain 1."""
+    out = ["%-7s %-5s %-6s %-12s %14s %14s %8s %-24s %-30s %21s %21s" % (
         "profile", "size", "sync", "op", "off ops/s", "on ops/s", "on/off",
-        "95% CI", "p50 us off/on", "p99 us off/on")]
+        "95% CI", "A/A (on/on) 95% CI", "p50 us off/on", "p99 us off/on")]
     for r in rows:
         off, on = r[0], r[1]
-        ci = "[%.3f, %.3f]" % r["ci"] if r["ci"] else "(one run)"
-        out.append("%-7s %-5s %-6s %-12s %9.0f ±%2.0f%% %9.0f ±%2.0f%% %8.3f %-17s "
+        aa = "%.3f %s" % (r["aa"][0], _ci_text(r["aa"][1])) if r["aa"] else "-"
+        out.append("%-7s %-5s %-6s %-12s %9.0f ±%2.0f%% %9.0f ±%2.0f%% %8.3f %-24s %-30s "
                    "%10.1f/%-10.1f %10.1f/%-10.1f" % (
                        r["key"] + (off["mean"], off["sd_pct"], on["mean"], on["sd_pct"],
-                                   r["ratio"], ci, off["p50_us"], on["p50_us"],
+                                   r["ratio"], _ci_text(r["ci"]), aa, off["p50_us"], on["p50_us"],
                                    off["p99_us"], on["p99_us"])))
     return "\n".join(out) + "\n"
