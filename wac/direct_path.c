@@ -61,7 +61,8 @@ static bool direct_only_page(const struct wac_oracle *o, uint64_t page,
 	bool written = false;
 
 	for (uint64_t u = first; u <= last && u < o->units; u++) {
-		if (o->owner_kind[o->owner[u]] != KIND_DIRECT)
+		if (!oracle_owns(o, u) ||
+		    o->owner_kind[o->owner[u]] != KIND_DIRECT)
 			return false;
 		written |= o->written[u] != 0;
 	}

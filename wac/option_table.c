@@ -92,6 +92,15 @@ const struct wac_option wac_options[] = {
 		 "(64 KiB regions alternate between churners and the others),\n"
 		 "auto (churn with churners, segregate when both kinds write,\n"
 		 "else interleave)"},
+	{"slice", 0, T_SLICE, "K/N", F(slice_k), 1, 65535, .def = "0/1",
+	 .help = "own only slice K of N of TARGET, so that N processes\n"
+		 "(or nodes of a cluster filesystem) can run on it at once:\n"
+		 "unit u (--block bytes) belongs to slice u mod N, but a\n"
+		 "churn region (odd 64 KiB region) is owned whole by one\n"
+		 "slice and the last region by slice 0.  Every slice must\n"
+		 "use the same --size, --block and --sector-size; only\n"
+		 "owned units are written, prefilled and judged",
+	 .config_key = "slice"},
 	{"seed", 0, T_SEED, "N", F(seed), .def = "clock",
 	 .help = "random seed, decimal, 64 bits (recorded)",
 	 .config_key = "seed"},
@@ -154,6 +163,10 @@ static int bad(const struct wac_option *o, const char *val)
 	case T_SEED:
 		snprintf(expect, sizeof(expect),
 			 "a decimal number 0..18446744073709551615");
+		break;
+	case T_SLICE:
+		snprintf(expect, sizeof(expect),
+			 "K/N with 0 <= K < N <= %llu, such as 0/2", o->max);
 		break;
 	case T_NAME:
 		for (int i = 0; o->values[i]; i++)
@@ -219,6 +232,27 @@ static int apply_time(const struct wac_option *o, const char *arg, void *field)
 	return 0;
 }
 
+/* "K/N": decimal K and N, 0 <= K < N, N from min to max. */
+static int apply_slice(const struct wac_option *o, const char *arg,
+		       struct wac_config *cfg)
+{
+	const char *slash = strchr(arg, '/');
+	unsigned long long k, n;
+	char kbuf[24];
+
+	if (!slash || (size_t)(slash - arg) >= sizeof(kbuf))
+		return bad(o, arg);
+	memcpy(kbuf, arg, slash - arg);
+	kbuf[slash - arg] = '\0';
+	if (parse_decimal(kbuf, o->max, &k) ||
+	    parse_decimal(slash + 1, o->max, &n) || n < o->min || k >= n)
+		return bad(o, arg);
+	cfg->slice_k = k;
+	cfg->slice_n = n;
+	cfg->slice_given = true;
+	return 0;
+}
+
 int option_apply(const struct wac_option *o, const char *arg,
 		 struct wac_config *cfg)
 {
@@ -253,6 +287,8 @@ int option_apply(const struct wac_option *o, const char *arg,
 			return bad(o, arg);
 		*(uint64_t *)field = v;
 		return 0;
+	case T_SLICE:
+		return apply_slice(o, arg, cfg);
 	case T_SET_BOOL:
 		*(bool *)field = o->value;
 		return 0;
@@ -307,6 +343,11 @@ void options_write_config(struct json *j, const struct wac_config *cfg)
 			 * exact */
 			snprintf(buf, sizeof(buf), "%llu",
 				 (unsigned long long)*(const uint64_t *)field);
+			json_str(j, o->config_key, buf);
+			break;
+		case T_SLICE:
+			snprintf(buf, sizeof(buf), "%u/%u", cfg->slice_k,
+				 cfg->slice_n);
 			json_str(j, o->config_key, buf);
 			break;
 		case T_SET_BOOL:

@@ -18,6 +18,7 @@ enum opt_type {
 	T_NAME, /* int: index into values */
 	T_STRING, /* const char * */
 	T_SEED, /* uint64_t, decimal */
+	T_SLICE, /* "K/N": unsigned K, N at offset, offset + 4; K < N <= max */
 	T_SET_BOOL, /* no argument: bool = value */
 	T_SET_INT, /* no argument: int = value */
 	T_ACTION, /* no argument: --help, --version */

@@ -86,6 +86,7 @@ static void set_defaults(struct wac_config *cfg)
 	cfg->hang_timeout_s = 120;
 	cfg->prefill = true;
 	cfg->progress = -1;
+	cfg->slice_n = 1;
 }
 
 /* getopt_long's short string and long table, from the option table;

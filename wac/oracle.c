@@ -19,6 +19,7 @@ int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
 	o->units = size / block;
 	o->owners = owners;
 	o->tail_first = o->units;
+	o->slice_n = 1;
 	o->owner_kind = calloc(owners, 1);
 	o->owner = calloc(o->units, sizeof(*o->owner));
 	o->written = calloc(o->units, sizeof(*o->written));
@@ -69,7 +70,9 @@ bool oracle_page_collides(const struct wac_oracle *o, uint64_t unit,
 	last = ((unit + 1) * o->block + page_size - 1) / page_size * page_size /
 	       o->block;
 	for (uint64_t u = first; u < last && u < o->units; u++)
-		if (kind_uses_page_cache(o->owner_kind[oracle_owner(o, u)]))
+		/* another slice's unit: its process may well be buffered */
+		if (!oracle_owns(o, u) ||
+		    kind_uses_page_cache(o->owner_kind[oracle_owner(o, u)]))
 			return true;
 	return false;
 }
@@ -81,8 +84,11 @@ const char *layout_name(enum layout l)
 
 static void assign_interleave(struct wac_oracle *o)
 {
+	uint64_t i = 0;
+
 	for (uint64_t u = 0; u < o->units; u++)
-		o->owner[u] = u % o->owners;
+		if (oracle_owns(o, u))
+			o->owner[u] = i++ % o->owners;
 }
 
 /* Owners of one class (O_DIRECT or page cache), dealt out round robin. */
@@ -100,6 +106,8 @@ static void assign_segregate(struct wac_oracle *o, struct dealer *direct,
 		uint64_t page = u / per_page;
 		struct dealer *d = page % 2 ? cached : direct;
 
+		if (!oracle_owns(o, u))
+			continue;
 		if (!d->n)
 			d = d == direct ? cached : direct;
 		o->owner[u] = d->who[d->next++ % d->n];
@@ -159,18 +167,26 @@ static void deal_churn_region(struct wac_oracle *o, uint64_t first,
 	uint64_t page_units = o->block >= 4096 ? 1 : 4096 / o->block;
 
 	for (uint64_t u = first; u < end; u++) {
-		bool shared = page_units > 1 &&
-			      (every_page || u - first < page_units) &&
-			      (u - first) % 2 && share->n;
+		bool shared;
+
+		if (!oracle_owns(o, u))
+			continue;
+		shared = page_units > 1 &&
+			 (every_page || u - first < page_units) &&
+			 (u - first) % 2 && share->n;
 
 		o->owner[u] = shared ? share->who[share->next++ % share->n] : c;
 	}
 }
 
+/* A sliced run's churn regions are the slice geometry's (oracle_slice_of):
+ * region r odd is this slice's when (r / 2) mod N is K. */
 static void assign_churn(struct wac_oracle *o, struct dealer *churn,
 			 struct dealer *rest, struct dealer *mmap)
 {
-	uint64_t ru = churn_region_units(o, churn->n);
+	unsigned N = o->slice_n;
+	uint64_t ru =
+		N > 1 ? o->slice_region_units : churn_region_units(o, churn->n);
 	uint64_t nreg = (o->units + ru - 1) / ru;
 
 	o->region_units = ru;
@@ -179,17 +195,19 @@ static void assign_churn(struct wac_oracle *o, struct dealer *churn,
 		uint64_t end = first + ru < o->units ? first + ru : o->units;
 		bool tail = r == nreg - 1;
 
-		if (tail) {
+		if (tail && oracle_owns(o, first)) {
 			o->tail_first = first;
 			deal_churn_region(o, first, end, churn->who[0], mmap,
 					  true);
-		} else if (r % 2) {
+		} else if (!tail && r % 2 && r / 2 % N == o->slice_k) {
 			deal_churn_region(o, first, end,
-					  churn->who[r / 2 % churn->n], rest,
-					  false);
+					  churn->who[r / 2 / N % churn->n],
+					  rest, false);
 		} else {
 			for (uint64_t u = first; u < end; u++)
-				o->owner[u] = rest->who[rest->next++ % rest->n];
+				if (oracle_owns(o, u))
+					o->owner[u] = rest->who[rest->next++ %
+								rest->n];
 		}
 	}
 }
@@ -270,10 +288,41 @@ int oracle_assign(struct wac_oracle *o, enum layout layout)
 	if (!count)
 		return -ENOMEM;
 	for (uint64_t u = 0; u < o->units; u++)
-		count[o->owner[u]]++;
+		if (oracle_owns(o, u))
+			count[o->owner[u]]++;
 	for (unsigned i = 0; i < o->owners; i++)
 		if (!count[i])
 			ret = -EINVAL;
 	free(count);
 	return ret;
+}
+
+unsigned oracle_slice_of(const struct wac_oracle *o, uint64_t u)
+{
+	uint64_t ru = o->slice_region_units, r, off, page_units;
+	unsigned N = o->slice_n, s;
+
+	if (N <= 1)
+		return 0;
+	r = u / ru;
+	if (r == (o->units + ru - 1) / ru - 1)
+		return 0; /* the tail: ftruncate cuts all of it */
+	if (r % 2 == 0)
+		return u % N;
+	s = r / 2 % N;
+	off = u - r * ru;
+	page_units = o->block >= 4096 ? 1 : 4096 / o->block;
+	if (page_units > 1 && off < page_units && off % 2)
+		return (s + 1) % N;
+	return s;
+}
+
+void oracle_set_slice(struct wac_oracle *o, unsigned k, unsigned n)
+{
+	o->slice_k = k;
+	o->slice_n = n ? n : 1;
+	/* at least 2N + 1 regions, so that every slice has a churn region */
+	o->slice_region_units = churn_region_units(o, o->slice_n);
+	for (uint64_t u = 0; u < o->units; u++)
+		o->owner[u] = oracle_slice_of(o, u) == k ? 0 : OWNER_NONE;
 }

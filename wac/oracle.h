@@ -56,7 +56,15 @@ struct wac_oracle {
 	 * region that one churner cuts off with ftruncate (units: none) */
 	uint64_t region_units;
 	uint64_t tail_first;
+	/* --slice K/N: units of other slices have owner OWNER_NONE; with
+	 * N > 1 the slice geometry's region size (fixed by size, block and
+	 * N alone, so that every slice computes the same) */
+	uint32_t slice_k, slice_n;
+	uint64_t slice_region_units;
 };
+
+/* The owner of a unit of another slice: never written, never judged. */
+#define OWNER_NONE 0xffffu
 
 int oracle_init(struct wac_oracle *o, uint64_t run_id, uint64_t size,
 		uint32_t block, uint32_t sector_size, unsigned owners);
@@ -66,6 +74,26 @@ static inline unsigned oracle_owner(const struct wac_oracle *o, uint64_t unit)
 {
 	return o->owner[unit];
 }
+
+static inline bool oracle_owns(const struct wac_oracle *o, uint64_t unit)
+{
+	return o->owner[unit] != OWNER_NONE;
+}
+
+/*
+ * Which slice of N owns unit u.  The target is cut into regions (the
+ * churn layout's, at most 64 KiB): an even region is shared unit by unit
+ * (u mod N), so every page of it has units of every slice; an odd region
+ * is a churn region, owned whole by slice (r / 2) mod N but for the odd
+ * units of its first page, which belong to the next slice (it writes the
+ * page a churner punches); the last region is slice 0's whole, since an
+ * ftruncate of the shared file's end cuts every unit past the cut.
+ */
+unsigned oracle_slice_of(const struct wac_oracle *o, uint64_t u);
+
+/* Set the slice and mark other slices' units OWNER_NONE (before
+ * oracle_assign, which deals only the units left). */
+void oracle_set_slice(struct wac_oracle *o, unsigned k, unsigned n);
 
 enum layout {
 	LAYOUT_AUTO,

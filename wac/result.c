@@ -199,6 +199,7 @@ static void write_verify(struct json *j, const struct verify_result *v)
 	json_str(j, "error", v->error[0] ? v->error : NULL);
 	json_str(j, "read_mode", v->read_mode);
 	json_u64(j, "sectors", v->sectors);
+	json_u64(j, "sectors_other_slices", v->other_slices);
 	for (int c = 0; c < V__COUNT; c++)
 		json_u64(j, verify_class_name(c), v->counts[c]);
 	json_arr_begin(j, "first");

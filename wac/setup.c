@@ -126,27 +126,56 @@ static void stamp_chunk(const struct wac_oracle *o, char *buf, uint64_t off,
 	}
 }
 
+/* Write zeros (or, with --prefill-only, records) over [off, off + len). */
+static int prefill_range(struct wac_run *run, char *buf, uint64_t off,
+			 uint64_t len)
+{
+	while (len) {
+		size_t n = len < PREFILL_CHUNK ? len : PREFILL_CHUNK;
+		ssize_t w;
+
+		if (run->cfg->prefill_only)
+			stamp_chunk(&run->oracle, buf, off, n);
+		w = pwrite(run->fd, buf, n, off);
+		if (w != (ssize_t)n)
+			return w < 0 ? -errno : -ENOSPC;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Only the units of this slice, in runs: other slices' processes may be
+ * writing theirs already. */
+static int prefill_owned(struct wac_run *run, char *buf)
+{
+	const struct wac_oracle *o = &run->oracle;
+	int ret = 0;
+
+	for (uint64_t u = 0; u < o->units && !ret;) {
+		uint64_t end = u;
+
+		while (end < o->units && oracle_owns(o, end))
+			end++;
+		if (end > u)
+			ret = prefill_range(run, buf, u * o->block,
+					    (end - u) * o->block);
+		u = end + 1;
+	}
+	return ret;
+}
+
 static int prefill(struct wac_run *run)
 {
 	uint64_t size = run->cfg->size;
 	bool records = run->cfg->prefill_only;
 	char *buf = calloc(1, PREFILL_CHUNK);
-	int ret = 0;
+	int ret;
 
 	if (!buf)
 		return -ENOMEM;
 	hb_begin(&run->main_hb, OP_SETUP);
-	for (uint64_t off = 0; off < size && !ret; off += PREFILL_CHUNK) {
-		size_t len =
-			size - off < PREFILL_CHUNK ? size - off : PREFILL_CHUNK;
-		ssize_t n;
-
-		if (records)
-			stamp_chunk(&run->oracle, buf, off, len);
-		n = pwrite(run->fd, buf, len, off);
-		if (n != (ssize_t)len)
-			ret = n < 0 ? -errno : -ENOSPC;
-	}
+	ret = prefill_owned(run, buf);
 	if (!ret && fsync(run->fd))
 		ret = -errno;
 	hb_end(&run->main_hb);
@@ -257,7 +286,8 @@ static int deal_units(struct wac_run *run)
 		if (run->threads[i].owner >= 0)
 			by_owner[run->threads[i].owner] = &run->threads[i];
 	for (uint64_t u = 0; u < o->units; u++)
-		by_owner[o->owner[u]]->owned++;
+		if (oracle_owns(o, u))
+			by_owner[o->owner[u]]->owned++;
 	for (unsigned i = 0; i < o->owners; i++) {
 		by_owner[i]->units =
 			calloc(by_owner[i]->owned, sizeof(uint32_t));
@@ -268,8 +298,11 @@ static int deal_units(struct wac_run *run)
 		by_owner[i]->owned = 0;
 	}
 	for (uint64_t u = 0; u < o->units; u++) {
-		struct wac_thread *t = by_owner[o->owner[u]];
+		struct wac_thread *t;
 
+		if (!oracle_owns(o, u))
+			continue;
+		t = by_owner[o->owner[u]];
 		t->units[t->owned++] = u;
 	}
 	free(by_owner);
@@ -442,11 +475,13 @@ int run_setup(struct wac_run *run)
 			  cfg->sector_size, owners);
 	if (ret)
 		return setup_fail(run, ret, "out of memory for the oracle");
+	oracle_set_slice(&run->oracle, cfg->slice_k, cfg->slice_n);
 	if ((cfg->prefill || cfg->prefill_only) && (ret = prefill(run)))
 		return ret;
 	if (cfg->prefill_only)
 		return 0;
-	if (!cfg->prefill && (ret = extend_file(run)))
+	/* a slice's prefill leaves the others' units, the end among them */
+	if ((!cfg->prefill || cfg->slice_n > 1) && (ret = extend_file(run)))
 		return ret;
 	if (profile_scribbles(cfg) && (ret = setup_fsrc(run)))
 		return ret;

@@ -37,7 +37,9 @@ struct state_header {
 	uint32_t threads, writers, mmappers;
 	uint8_t profile, direct, pad[2];
 	uint32_t payload_crc; /* CRC32C of the arrays, in file order */
-	uint32_t pad2;
+	/* --slice K/N; 0/0 (the padding of files from before --slice) is
+	 * the whole target, 0/1 */
+	uint16_t slice_k, slice_n;
 	/* version 4: the rest of the run's configuration */
 	uint64_t seed, duration_ns, hang_timeout_ns;
 	uint32_t sync_every, iodepth;
@@ -99,6 +101,8 @@ int oracle_save(const struct wac_oracle *o, const char *path)
 		.profile = o->facts.profile,
 		.direct = o->facts.direct,
 		.payload_crc = payload_crc(o),
+		.slice_k = o->slice_k,
+		.slice_n = o->slice_n,
 		.seed = o->facts.seed,
 		.duration_ns = (uint64_t)(o->facts.duration_s * 1e9),
 		.hang_timeout_ns = (uint64_t)(o->facts.hang_timeout_s * 1e9),
@@ -163,6 +167,8 @@ static const char *header_problem(const struct state_header *h, uint64_t len)
 	    !memchr(h->engine, '\0', sizeof(h->engine)) ||
 	    !engine_find(h->engine))
 		return "run configuration out of range";
+	if (h->slice_n ? h->slice_k >= h->slice_n : h->slice_k)
+		return "slice out of range";
 	if (len != file_length(h->owners, h->units))
 		return len < file_length(h->owners, h->units) ? "truncated"
 							      : "trailing data";
@@ -177,9 +183,14 @@ static const char *payload_problem(const struct wac_oracle *o, uint32_t crc)
 	for (unsigned i = 0; i < o->owners; i++)
 		if (o->owner_kind[i] >= KIND__COUNT)
 			return "unknown thread kind";
-	for (uint64_t u = 0; u < o->units; u++)
-		if (o->owner[u] >= o->owners || o->flags[u] & ~UNIT_FLAGS_ALL)
+	for (uint64_t u = 0; u < o->units; u++) {
+		/* a unit is the slice's exactly when the geometry says so */
+		if (oracle_owns(o, u) != (oracle_slice_of(o, u) == o->slice_k))
+			return "unit owners do not match the slice";
+		if ((oracle_owns(o, u) && o->owner[u] >= o->owners) ||
+		    o->flags[u] & ~UNIT_FLAGS_ALL)
 			return "unit owner or flags out of range";
+	}
 	return NULL;
 }
 
@@ -213,6 +224,7 @@ static int load_payload(struct wac_oracle *o, FILE *f,
 		.layout = h->layout,
 	};
 	memcpy(o->facts.engine, h->engine, sizeof(o->facts.engine));
+	oracle_set_slice(o, h->slice_k, h->slice_n);
 	arrays(o, ptrs, lens);
 	for (int i = 0; i < 5; i++)
 		if (lens[i] && fread(ptrs[i], 1, lens[i], f) != lens[i])

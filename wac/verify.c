@@ -92,6 +92,16 @@ enum verify_class classify_sector(const struct wac_oracle *o, uint64_t sector,
 	return judge_old(o, unit, h.gen);
 }
 
+/* A sector of another slice: someone else's, not ours to judge. */
+static bool other_slice(const struct wac_oracle *o, uint64_t sector,
+			struct verify_result *r)
+{
+	if (oracle_owns(o, sector * o->sector_size / o->block))
+		return false;
+	r->other_slices++;
+	return true;
+}
+
 static void count(struct verify_result *r, enum verify_class c,
 		  const struct verify_finding *f)
 {
@@ -151,6 +161,8 @@ static void narrow_down(const struct wac_oracle *o, int fd, char *buf,
 	for (size_t i = 0; i < len; i += o->sector_size) {
 		uint64_t sector = (off + i) / o->sector_size;
 
+		if (other_slice(o, sector, r))
+			continue;
 		if (read_chunk(fd, buf, o->sector_size, off + i, &got)) {
 			memset(&f, 0, sizeof(f));
 			f.sector = sector;
@@ -209,6 +221,8 @@ int verify_target(const struct wac_oracle *o, const char *path,
 		for (size_t i = 0; i < len; i += o->sector_size) {
 			uint64_t sector = (off + i) / o->sector_size;
 
+			if (other_slice(o, sector, r))
+				continue;
 			count(r, classify_sector(o, sector, buf + i, &f), &f);
 			r->sectors++;
 		}

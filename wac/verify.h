@@ -46,6 +46,7 @@ struct verify_result {
 	char error[160];
 	const char *read_mode; /* "direct" or "buffered" */
 	uint64_t sectors;
+	uint64_t other_slices; /* sectors of other --slice owners: not judged */
 	uint64_t counts[V__COUNT];
 	struct verify_finding first[VERIFY_FIRST_MAX];
 	unsigned nfirst;

@@ -75,6 +75,17 @@ int wac_verify(struct wac_config *cfg)
 	catch_stop_signals();
 	if (oracle_load(&run.oracle, cfg->state_path))
 		goto setup_error;
+	if (cfg->slice_given && (cfg->slice_k != run.oracle.slice_k ||
+				 cfg->slice_n != run.oracle.slice_n)) {
+		wac_err("state file %s is of slice %u/%u, not --slice %u/%u: "
+			"verify each slice with its own state",
+			cfg->state_path, run.oracle.slice_k, run.oracle.slice_n,
+			cfg->slice_k, cfg->slice_n);
+		oracle_free(&run.oracle);
+		goto setup_error;
+	}
+	cfg->slice_k = run.oracle.slice_k;
+	cfg->slice_n = run.oracle.slice_n;
 	/* the configuration is the run's, from the state file */
 	cfg->size = run.oracle.size;
 	cfg->block = run.oracle.block;

@@ -96,6 +96,10 @@ struct wac_config {
 	const char *target;
 	bool verify_only;
 	bool prefill_only; /* write every sector once, sync, no verify */
+	/* --slice K/N: this process owns the units of slice K of N (oracle.h
+	 * slice_owner); 0/1 owns all */
+	unsigned slice_k, slice_n;
+	bool slice_given;
 };
 
 /* Why write_sync/msync promise durability: only modes that wait do. */

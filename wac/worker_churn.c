@@ -358,7 +358,8 @@ void churn_reconcile(struct wac_run *run)
 	for (uint64_t u = o->tail_first; u < o->units; u++) {
 		uint64_t i = u - o->tail_first;
 
-		if (o->owner_kind[oracle_owner(o, u)] == KIND_CHURN ||
+		if (!oracle_owns(o, u) ||
+		    o->owner_kind[oracle_owner(o, u)] == KIND_CHURN ||
 		    atomic_load(&c->tail_cuts[i]) <= c->tail_seen[i])
 			continue;
 		o->flags[u] = (o->flags[u] & ~UNIT_HOLE_OK) | UNIT_HOLE;

@@ -4,18 +4,20 @@
 #
 #   ocfs2-node.sh SHARE
 #
-# SHARE/node.env: NODE (0|1), WAC_ARGS (node 0's run), SECONDS_MAX.
-# Both guests see one disk image (/dev/vda, share-rw=on) and talk only
-# over a QEMU socket network between the two QEMU processes (eth0,
-# 10.211.0.1 and .2, no route anywhere else).  Node 0 makes the volume
-# and runs wac on its file; node 1 mounts the same volume and takes the
-# file's cluster locks from under node 0 while wac runs: reads of wac's
-# range (PR: node 0 downconverts EX, writing back) and writes past it
-# (EX: node 0 drops to NL, its page cache of the file is invalidated
-# while its writers and mmappers fault and write: the seed's path).
-# wac has no option for a sector slice of a shared file, so node 1
-# writes only past wac's -s range.  The shared filesystem is the
-# barrier: node1.ready, then done, as files on the volume.
+# SHARE/node.env: NODE (0|1), WAC_ARGS (this node's wac run, with its
+# --slice), WAC_SIZE_BYTES, SECONDS_MAX.  Both guests see one disk image
+# (/dev/vda, share-rw=on) and talk only over a QEMU socket network
+# between the two QEMU processes (eth0, 10.211.0.1 and .2, no route
+# anywhere else).  Node 0 makes the volume and zero-fills wac's file once;
+# then both nodes run wac on it at once, each on its own slice (disjoint
+# sectors of the same pages: every write and fault takes the file's
+# cluster lock from the other node, which writes back and invalidates its
+# page cache of the file under its writers, mmappers and, on node 0 with
+# G, churners: the seed's downconvert path).  Node 1 also reads wac's
+# range in a loop meanwhile (PR locks).  After both stopped, each node
+# verifies its slice again with its state file (the other node was still
+# writing during the first verify).  The shared filesystem is the
+# barrier: node1.ready, start, done0/done1, as files on the volume.
 set -euo pipefail
 
 SHARE=$1
@@ -33,7 +35,8 @@ export TMPDIR=/tmp
 mkdir -p "$OUT"
 LOG=$OUT/steps.log
 log() { echo "wac-node$NODE: $*" | tee -a "$LOG"; }
-declare -A R=([node]=$NODE [setup]='"failed"' [io_errors]=0 [rounds]=0 [wac_exit]=null)
+declare -A R=([node]=$NODE [setup]='"failed"' [io_errors]=0 [rounds]=0 [wac_exit]=null
+	[verify_exit]=null)
 write_result() {
 	local k sep=""
 	{
@@ -96,35 +99,59 @@ setup() {
 	R[ocfs2]=$(OCFS2_NODE_NUM=$NODE ocfs2_facts o2cb "$MNT")
 }
 
-node0() {
-	local rc=0
-	log "waiting for node 1's mount"
-	wait_for "$MNT/node1.ready" 300 || { log "node 1 never mounted"; return 1; }
+# run_wac: this node's slice of the shared file (zero-filled by node 0,
+# so no wac prefills: each node's prefill would ping-pong the lock per
+# unit), then done$NODE, then a verify after the other node's done.
+run_wac() {
+	local rc=0 other=$((1 - NODE))
 	# shellcheck disable=SC2086
-	log "wac $WAC_ARGS $MNT/wac.dat"
+	log "wac $WAC_ARGS --no-prefill $MNT/wac.dat"
 	# shellcheck disable=SC2086
-	"$SHARE/bin/wac" $WAC_ARGS --json "$OUT/wac-1.json" "$MNT/wac.dat" >"$OUT/wac-1.out" 2>&1 || rc=$?
+	"$SHARE/bin/wac" $WAC_ARGS --no-prefill --state "$OUT/wac.state" \
+		--json "$OUT/wac-1.json" "$MNT/wac.dat" >"$OUT/wac-1.out" 2>&1 || rc=$?
 	R[wac_exit]=$rc
 	log "wac exit $rc: $(tail -n 2 "$OUT/wac-1.out" | tr '\n' ' ')"
-	touch "$MNT/done"
+	touch "$MNT/done$NODE"
 	sync
+	wait_for "$MNT/done$other" "$SECONDS_MAX" || { log "node $other never finished"; return 1; }
+	rc=0
+	"$SHARE/bin/wac" verify -q --state "$OUT/wac.state" --json "$OUT/wac-verify.json" \
+		"$MNT/wac.dat" >"$OUT/wac-verify.out" 2>&1 || rc=$?
+	R[verify_exit]=$rc
+	log "verify after both: exit $rc"
 }
 
-# node1: reads of wac's range and writes past it, until node 0 is done.
-node1() {
-	local n=0 err=0 off
-	touch "$MNT/node1.ready"
-	log "ready; waiting for wac's file"
-	wait_for "$MNT/wac.dat" 300 || { log "no wac.dat"; return 1; }
-	while [ ! -e "$MNT/done" ] && [ "$SECONDS" -lt "$SECONDS_MAX" ]; do
+node0() {
+	log "waiting for node 1's mount"
+	wait_for "$MNT/node1.ready" 300 || { log "node 1 never mounted"; return 1; }
+	dd if=/dev/zero of="$MNT/wac.dat" bs=64k count=$((WAC_SIZE_BYTES / 65536)) 2>/dev/null
+	sync
+	touch "$MNT/start"
+	run_wac
+}
+
+# reads: wac's range, until this node's wac is done (PR locks).
+reads() {
+	local n=0 err=0
+	while [ ! -e "$MNT/done1" ] && [ "$SECONDS" -lt "$SECONDS_MAX" ]; do
 		dd if="$MNT/wac.dat" of=/dev/null bs=64k count=1 2>/dev/null || err=$((err + 1))
-		off=$((4096 + n % 64))  # 16 MiB in: far past wac's range
-		dd if=/dev/zero of="$MNT/wac.dat" bs=4k count=1 seek="$off" conv=notrunc 2>/dev/null ||
-			err=$((err + 1))
 		n=$((n + 1))
 	done
+	echo "$n $err" >"$OUT/reads"
+}
+
+node1() {
+	local pid n err
+	touch "$MNT/node1.ready"
+	log "ready; waiting for node 0's start"
+	wait_for "$MNT/start" 300 || { log "no start from node 0"; return 1; }
+	reads &
+	pid=$!
+	run_wac || true
+	wait "$pid" || true
+	read -r n err <"$OUT/reads" || { n=0 err=1; }
 	R[rounds]=$n R[io_errors]=$err
-	log "$n rounds of read + write-past, $err errors"
+	log "$n reads of wac's range, $err errors"
 }
 
 main() {

@@ -464,6 +464,9 @@ int main(void)
 		cmocka_unit_test(churn_layout),
 		cmocka_unit_test(churn_classify_holes),
 		cmocka_unit_test(churn_state_keeps_holes),
+		cmocka_unit_test(slice_partition),
+		cmocka_unit_test(slice_geometry),
+		cmocka_unit_test(slice_state),
 		cmocka_unit_test(hist_small_values_exact),
 		cmocka_unit_test(hist_percentiles_of_known_samples),
 	};

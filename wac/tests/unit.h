@@ -16,4 +16,9 @@ void churn_layout(void **state);
 void churn_classify_holes(void **state);
 void churn_state_keeps_holes(void **state);
 
+/* test_slice.c */
+void slice_partition(void **state);
+void slice_geometry(void **state);
+void slice_state(void **state);
+
 #endif
