@@ -23,6 +23,9 @@ cost_vm_args() {
 		--runs "$RUNS" --duration "$DURATION" --threads "$THREADS" --fs "$FSTYPE"
 	[ "$ARMS" = stable ] || echo "--$ARMS"
 	[ "$FRESH_FS" = 0 ] || echo --fresh-fs
+	[ "$AA" = 0 ] || echo --aa
+	[ "$DROP_CACHES" = 1 ] || echo --no-drop-caches
+	printf '%s\n' --warmup "$WARMUP"
 	[ -z "$WAC_ARGS" ] || printf '%s\n' --wac-args "$WAC_ARGS"
 }
 
@@ -37,10 +40,10 @@ cost_vm_share() {
 	cost_vm_args >"$s/cost.args"
 }
 
-# cost_vm_timeout: every run's timeout, both arms, plus boot and mkfs.
+# cost_vm_timeout: every run's timeout, every arm, plus boot and mkfs.
 cost_vm_timeout() {
 	local n
-	n=$(($(items | wc -l) * $(tr ',' '\n' <<<"$SIZES" | wc -l) * RUNS * 2))
+	n=$(($(items | wc -l) * $(tr ',' '\n' <<<"$SIZES" | wc -l) * (RUNS + WARMUP) * $(arms | wc -w)))
 	echo $((n * ($(duration_s) + 60) + 600))
 }
 
