@@ -126,6 +126,7 @@ cleanup() {
 	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 	[ -s "$SKIP_FILE" ] && result skip "$(cat "$SKIP_FILE")"
 	dev_undo_all
+	[ -z "$DEV_DIR" ] || rm -rf "$DEV_DIR"
 	md_cleaned
 	result cleanup_left "$(leftovers)"
 	dmesg >"$OUT/dmesg.txt" 2>/dev/null
@@ -522,11 +523,13 @@ run_steps() {
 
 main() {
 	mkdir -p "$OUT"
-	dev_init "$(mktemp -d "${TMPDIR:-/tmp}/wac-dev.XXXXXX")"
-	dev_undo_push rm -rf "$DEV_DIR"
+	# the traps first, the directory named before it exists: a signal at
+	# any point leaves nothing (cleanup removes DEV_DIR last)
 	trap cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	DEV_DIR=${TMPDIR:-/tmp}/wac-dev.$$
+	dev_init "$DEV_DIR"
 	result kernel_release "$(uname -r)"
 	result setup null
 	result failed_step null

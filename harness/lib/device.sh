@@ -44,6 +44,9 @@ dev_init() {
 }
 
 # dev_undo_push CMD [ARGS...]: one shell-quoted line per undo action.
+# Pushed *before* the action it undoes, with an undo that is harmless
+# when the action never happened: a signal between the two then leaves
+# nothing behind.
 dev_undo_push() {
 	[ -n "$DEV_UNDO" ] || {
 		echo "device.sh: dev_init was not called" >&2
@@ -77,9 +80,17 @@ dev_loop() {
 	img=$(mktemp "$DEV_DIR/loop-img.XXXXXX") || return 1  # busybox: X last
 	dev_undo_push rm -f "$img"
 	truncate -s "${size_mb}M" "$img" || return 1
+	dev_undo_push dev_loop_detach "$img"
 	dev=$(losetup -f --show -b "$ss" "$img") || return 1
-	dev_undo_push losetup -d "$dev"
 	echo "$dev"
+}
+
+# dev_loop_detach IMG: the loop devices over IMG, if any.
+dev_loop_detach() {
+	local dev
+	for dev in $(losetup -j "$1" 2>/dev/null | cut -d: -f1); do
+		losetup -d "$dev"
+	done
 }
 
 # dev_stable_writes KNAME [VALUE]: "null" when the device has no flag.
@@ -140,8 +151,8 @@ dev_mount() {
 	local fs=$1 dev=$2 mnt=$3 opts=()
 	[ -n "${4:-}" ] && opts=(-o "$4")
 	mkdir -p "$mnt"
-	mount -t "$fs" "${opts[@]}" "$dev" "$mnt" || return 1
 	dev_undo_push dev_unmount "$mnt"
+	mount -t "$fs" "${opts[@]}" "$dev" "$mnt" || return 1
 }
 
 dev_unmount() {
@@ -166,8 +177,8 @@ dev_scsi_debug() {
 	local host_sysfs target_sysfs
 	dev_scsi_debug_unload || return 1
 	modprobe sd_mod 2>/dev/null || true
-	modprobe scsi_debug "$@" || return 1
 	dev_undo_push dev_scsi_debug_unload
+	modprobe scsi_debug "$@" || return 1
 	for _ in $(seq 50); do
 		SCSI_DEBUG_DEVICES=()
 		for host_sysfs in /sys/class/scsi_host/*; do
@@ -249,8 +260,8 @@ dev_flakey() {
 	FLAKEY_BASE=$1
 	table=$(dev_flakey_table "${2:-allow}")
 	echo "flakey table: $table"
-	dmsetup create "$FLAKEY_NAME" --table "$table" || return 1
 	dev_undo_push dev_flakey_remove
+	dmsetup create "$FLAKEY_NAME" --table "$table" || return 1
 	[ -b "$FLAKEY_DEV" ] || dmsetup mknodes "$FLAKEY_NAME"
 }
 
@@ -290,8 +301,8 @@ dev_flakey_remove() {
 # dev_tmpfs MNT SIZE_MB: a tmpfs of SIZE_MB at MNT.
 dev_tmpfs() {
 	mkdir -p "$1"
-	mount -t tmpfs -o "size=${2}m" wac-tmpfs "$1" || return 1
 	dev_undo_push dev_unmount "$1"
+	mount -t tmpfs -o "size=${2}m" wac-tmpfs "$1" || return 1
 }
 
 # dev_overlay MNT BASE: overlayfs at MNT whose lower, upper and work
@@ -301,9 +312,9 @@ dev_overlay() {
 	local mnt=$1 base=$2
 	mkdir -p "$base/lower" "$base/upper" "$base/work" "$mnt" || return 1
 	echo "lower layer of the wac overlay" >"$base/lower/README"
+	dev_undo_push dev_unmount "$mnt"
 	mount -t overlay wac-overlay \
 		-o "lowerdir=$base/lower,upperdir=$base/upper,workdir=$base/work" "$mnt" || return 1
-	dev_undo_push dev_unmount "$mnt"
 }
 
 # dev_zram_swap SIZE_MB: a zram disk of SIZE_MB as swap; print its path.

@@ -73,6 +73,21 @@ interrupt_current() {
 	fi
 }
 
+# signals_hold / signals_release: a SIGINT/SIGTERM that comes in between
+# is taken at the release, so that the few lines which make a scenario's
+# directory and record it as the current one run as one step.
+PENDING_SIGNAL=""
+SAVED_TRAPS=""
+signals_hold() {
+	SAVED_TRAPS=$(trap -p INT TERM)
+	trap 'PENDING_SIGNAL=INT' INT
+	trap 'PENDING_SIGNAL=TERM' TERM
+}
+signals_release() {
+	eval "$SAVED_TRAPS"
+	[ -z "$PENDING_SIGNAL" ] || kill -s "$PENDING_SIGNAL" "$BASHPID"
+}
+
 # on_signal NAME: SIGINT/SIGTERM.  Stop what runs (the shards, the
 # native scenario and its devices, a VM, a probe), judge what was cut
 # short, print the table so far, exit 128+signo.  A shard only judges
