@@ -16,6 +16,15 @@
 
 KBUILD_ROOT=$WAC_CACHE/kbuild
 
+# Every label of a source gets the same release (X.Y.Z-wac): a label in
+# the release would change utsrelease.h and every module's vermagic, so a
+# patched build would relink everything; with one release, make rebuilds
+# only what the patches touch (fs/ext4: ext4.ko alone).  The label lives in
+# kernel.info (alias build:LABEL) and, through it, in harness.json;
+# build_id tells the initramfs cache the builds apart.
+# shellcheck disable=SC2034 # harness/kbuild uses it
+KBUILD_LOCALVERSION=-wac
+
 # The suite's fragment, merged over these in-tree configs in this order.
 KBUILD_BASE_CONFIGS="x86_64_defconfig kvm_guest.config"
 # shellcheck disable=SC2034 # harness/kbuild uses it
@@ -161,12 +170,12 @@ kb_configure() {
 		done || true
 }
 
-# kb_install WORK LABEL RELEASE OUT: modules, bzImage and vmlinux into OUT,
-# laid out like a fetched kernel.
+# kb_install WORK RELEASE OUT: modules, bzImage and vmlinux into OUT, laid
+# out like a fetched kernel.
 kb_install() {
-	local work=$1 label=$2 release=$3 out=$4 moddir
+	local work=$1 release=$2 out=$3 moddir
 	mkdir -p "$out/root/boot"
-	kb_make "$work" LOCALVERSION="-wac-$label" INSTALL_MOD_PATH="$out/root" \
+	kb_make "$work" LOCALVERSION="$KBUILD_LOCALVERSION" INSTALL_MOD_PATH="$out/root" \
 		INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install || return 1
 	moddir=$out/root/lib/modules/$release
 	[ -d "$moddir/kernel" ] || return 1
