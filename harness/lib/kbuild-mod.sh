@@ -106,7 +106,9 @@ kbmod_build() {
 			old=$(find "$moddir/kernel/$(dirname "$rel")" -maxdepth 1 -name "$(basename "$rel")*" 2>/dev/null | head -n 1)
 			[ -n "$old" ] || { echo "kbuild: $rel is not a module of $release" >>"$KB_LOG"; return 1; }
 			rm -f "$old"
-			cp "$ko" "$moddir/kernel/$rel"
+			# as modules_install INSTALL_MOD_STRIP=1: Debian's config has
+			# debug info, which would only swell the initramfs
+			strip --strip-debug -o "$moddir/kernel/$rel" "$ko"
 		done < <(find "$work/$sub" -name '*.ko')
 	done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
