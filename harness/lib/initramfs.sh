@@ -119,6 +119,8 @@ initramfs_inputs_hash() {
 	local kdir=$1 t
 	{
 		kernel_info "$kdir" release
+		# harness/kbuild: a rebuilt label keeps its release (nothing for fetched kernels)
+		kernel_info "$kdir" build_id
 		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init" "$HARNESS_DIR/lib/ocfs2.sh"
 		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS $INITRAMFS_EXTRA_TOOLS; do
 			t=$(command -v "$t" || true)

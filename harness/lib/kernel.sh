@@ -197,6 +197,7 @@ fetch_kernel() {
 	local name=$1 pkg dir parts p deb tmp
 	apt_update ""
 	case $name in
+	build:*) die "kernel $name is not built (harness/kbuild --label ${name#build:})" ;;
 	linux-*) pkg=$name ;;
 	*) pkg=$(resolve_alias "$name") ;;
 	esac
@@ -253,7 +254,8 @@ kernel_info() {
 }
 
 # find_cached_kernel NAME: the cache dir of a fetched kernel by alias or
-# package name, newest first; fails when none is cached.
+# package name, newest first; fails when none is cached.  Kernels built by
+# harness/kbuild have the alias build:LABEL.
 find_cached_kernel() {
 	local name=$1 d best=""
 	for d in "$KERNEL_CACHE"/*/; do
@@ -261,7 +263,7 @@ find_cached_kernel() {
 		[ -f "$d/kernel.info" ] || continue
 		case $name in
 		linux-*) [ "$(kernel_info "$d" package)" = "$name" ] || continue ;;
-		latest) ;;
+		latest) case $(kernel_info "$d" alias) in build:*) continue ;; esac ;;
 		*) [ "$(kernel_info "$d" alias)" = "$name" ] || continue ;;
 		esac
 		if [ -z "$best" ] || dpkg --compare-versions \

@@ -5,7 +5,7 @@ import fnmatch
 import math
 
 from .selection import group_key, load_metrics, load_runs
-from .stats import summarize
+from .stats import mean, ratio_interval, summarize
 from .store import KEY_FIELDS
 
 
@@ -78,6 +78,12 @@ def judge(name, base_vals, new_vals, min_runs=3, overrides=()):
     res = {"metric": name, "base": b, "new": n, "change_pct": change,
            "direction": direction, "min_change_pct": minpct,
            "verdict": "", "reason": ""}
+    # new/base of the plain means with a 95% interval (harness/cost's
+    # t test on the log ratio), for reports that quote a ratio
+    if mean(base_vals) > 0 and mean(new_vals) > 0:
+        ratio, ci = ratio_interval(base_vals, new_vals)
+        res["ratio"] = ratio
+        res["ratio_ci95"] = list(ci) if ci else None
     if b["runs"] < min_runs or n["runs"] < min_runs:
         res["verdict"] = "not enough runs"
         res["reason"] = "need >= %d runs per side (have %d/%d)" % (

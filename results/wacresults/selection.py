@@ -50,10 +50,17 @@ class Selector:
         for k, v in self.terms:
             if k == "kernel":
                 rel, alias = run["kernel_release"], run["kernel_alias"]
+                # a harness/kbuild kernel (alias build:LABEL) is selected by
+                # its alias or full release, not by a version prefix such
+                # as 7.2 (that is the Debian kernel it is compared with)
+                built = str(alias or "").startswith("build:")
                 ok = False
                 for alt in v.split("|"):
-                    if (self._match(rel, alt) or self._match(alias, alt) or
-                            (rel and (rel.startswith(alt + ".") or rel.startswith(alt + "-")))):
+                    if (self._match(alias, alt) or
+                            (not built and self._match(rel, alt)) or
+                            (built and rel == alt) or
+                            (not built and rel and
+                             (rel.startswith(alt + ".") or rel.startswith(alt + "-")))):
                         ok = True
                 if not ok:
                     return False
