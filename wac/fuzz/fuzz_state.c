@@ -33,7 +33,8 @@ static void fix_payload_crc(unsigned char *buf, size_t len)
 	void *ptrs[5];
 	size_t lens[5];
 
-	if (len != file_length(h->owners, h->units))
+	/* the loader's own bound first: units * 11 must not wrap around */
+	if (h->units > UNITS_MAX || len != file_length(h->owners, h->units))
 		return;
 	arrays(&o, ptrs, lens);
 	/* arrays() only needs the lengths: point them at aligned copies */
