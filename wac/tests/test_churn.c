@@ -193,16 +193,7 @@ void churn_state_keeps_holes(void **state)
 	u = o.region_units;
 	o.flags[u] = UNIT_HOLE;
 	o.flags[u + 2] = UNIT_HOLE_OK;
-	o.facts = (struct oracle_run_facts){.profile = 'G',
-					    .threads = 3,
-					    .writers = 1,
-					    .mmappers = 1,
-					    .churners = 1,
-					    .duration_s = 1,
-					    .sync_every = 1,
-					    .iodepth = 1,
-					    .layout = LAYOUT_CHURN,
-					    .engine = "psync"};
+	o.facts = three_thread_facts('G', LAYOUT_CHURN);
 	assert_int_equal(oracle_save(&o, path), 0);
 	assert_int_equal(oracle_load(&back, path), 0);
 	assert_int_equal(back.facts.profile, 'G');

@@ -106,16 +106,7 @@ void slice_state(void **state)
 	sliced(&o, 1, 3);
 	assert_int_equal(oracle_assign(&o, LAYOUT_INTERLEAVE),
 			 LAYOUT_INTERLEAVE);
-	o.facts = (struct oracle_run_facts){.profile = 'A',
-					    .threads = 3,
-					    .writers = 1,
-					    .mmappers = 1,
-					    .churners = 1,
-					    .duration_s = 1,
-					    .sync_every = 1,
-					    .iodepth = 1,
-					    .layout = LAYOUT_INTERLEAVE,
-					    .engine = "psync"};
+	o.facts = three_thread_facts('A', LAYOUT_INTERLEAVE);
 	assert_int_equal(oracle_save(&o, path), 0);
 	assert_int_equal(oracle_load(&back, path), 0);
 	assert_int_equal(back.slice_k, 1);

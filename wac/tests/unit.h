@@ -3,6 +3,25 @@
 #ifndef WAC_TESTS_UNIT_H
 #define WAC_TESTS_UNIT_H
 
+#include "../oracle.h"
+
+/* Run facts that oracle_save/oracle_load accept: one writer, one mmapper
+ * and one churner, psync (test_churn.c and test_slice.c save states). */
+static inline struct oracle_run_facts three_thread_facts(char profile,
+							 uint8_t layout)
+{
+	return (struct oracle_run_facts){.profile = profile,
+					 .threads = 3,
+					 .writers = 1,
+					 .mmappers = 1,
+					 .churners = 1,
+					 .duration_s = 1,
+					 .sync_every = 1,
+					 .iodepth = 1,
+					 .layout = layout,
+					 .engine = "psync"};
+}
+
 /* test_input.c */
 void sizes_parse(void **state);
 void durations_parse(void **state);
