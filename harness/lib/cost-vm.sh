@@ -59,7 +59,7 @@ cost_vm() {
 	cost_vm_share "$WORK/share"
 	# dax: a 512 MiB filesystem and the fsdax page map, in 128 MiB sections
 	# shellcheck disable=SC2034 # read by vm_boot (vm.sh)
-	[ "$ARMS" != dax ] || VM_PMEM_MB=640
+	[ "$(arm_set_field device)" != pmem ] || VM_PMEM_MB=640
 	initrd=$(build_initramfs "$kdir")
 	accel=$(probe_accel "$kdir" "$initrd")
 	info "cost --$ARMS on $KERNEL ($accel): results $OUT"

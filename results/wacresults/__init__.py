@@ -17,6 +17,7 @@ stats, compare, and outcome (the judge) + harnessdoc (the one writer of harness.
 
 from .compare import (DEFAULT_METRICS, METRIC_RULES, compare, fmt_change,  # noqa: F401
                       fmt_num, judge, metric_rule, varying_fields)
+from .costcmp import COST_MIN_CHANGE_PCT, compare_cost, judge_cost, load_cost  # noqa: F401
 from .flatten import flatten_numbers  # noqa: F401
 from .ingest import Importer, classify, harness_fields, wac_fields  # noqa: F401
 from .fio import fio_fields  # noqa: F401

@@ -85,8 +85,9 @@ def half_width_pp(ci):
     return 50.0 * (ci[1] - ci[0]) if ci else None
 
 
-# arms: stable_writes 0 and 1, and "aa", a second device with
-# stable_writes 1: on vs on, the machine's own noise (the A/A control)
+# arms: 0 and 1 (stable_writes 0/1, or dax never/always), and "aa", arm 1
+# again in its own slot of each round: on vs on, the machine's own noise
+# (the A/A control)
 COST_ARMS = ("0", "1", "aa")
 COST_COLUMNS = ["profile", "size", "sync", "op", "arm", "run", "ops_s", "p50_ns", "p99_ns"]
 
