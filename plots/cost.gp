@@ -1,8 +1,10 @@
-# Stable-page cost: per group, mean throughput with stable_writes off vs on
+# Stable-page cost: per group, mean throughput with arm 0 vs arm 1
+# (stable_writes off vs on, or dax=never vs dax=always)
 # (top), and the change in percent with its 95% interval (bottom; grey and
 # "n.s." when the interval includes 0 or there is none).
 # Variables: datafile labelsfile ngroups title subtitle ylabel logscale ymax
-# bmargin_px lmargin_px rotate nsig nns nnoci (see wac-plot cost)
+# bmargin_px lmargin_px rotate nsig nns nnoci arm0 arm1 changelabel (see
+# wac-plot cost)
 load plotsdir.'/common.gp'
 set multiplot
 set lmargin at screen lmargin_px * 1.0 / width
@@ -20,8 +22,8 @@ set key top right box opaque
 unset xtics
 if (logscale) { set logscale y; set format y '%.0f'; set yrange [:ymax*6] } else { set yrange [0:ymax*1.2] }
 set bars front
-plot datafile using 2:3 title 'stable\_writes = 0 (off)' enhanced lc rgb C[1], \
-     '' using 4:5 title 'stable\_writes = 1 (on)' enhanced lc rgb C[2]
+plot datafile using 2:3 title arm0 noenhanced lc rgb C[1], \
+     '' using 4:5 title arm1 noenhanced lc rgb C[2]
 unset label 98
 unset label 99
 
@@ -32,7 +34,7 @@ unset logscale y
 set format y '%+.0f%%'
 set yrange [*:*]
 set offsets 0, 0, graph 0.25, graph 0.1
-set ylabel 'change, stable pages on (%, 95% interval)'
+set ylabel changelabel noenhanced
 set xtics noenhanced scale 0
 if (rotate) { set xtics rotate by 45 right }
 set xzeroaxis lt 1 lw 1.5 lc rgb '#444444'

@@ -26,12 +26,14 @@ qemu_accel_args() {
 }
 
 # vm_boot KDIR INITRD SHARE LOG ACCEL TIMEOUT_S APPEND: boot and wait; sets
-# VM_STATUS (poweroff | timeout | noboot | qemu-error) and VM_BOOT_S (host
-# seconds until the guest's init ran, empty when it never did).
+# VM_STATUS (poweroff | timeout | noboot | qemu-error), VM_BOOT_S (host
+# seconds until the guest's init ran, empty when it never did) and
+# VM_BOOT_IMAGE (the file booted: vmlinux.pvh or the vmlinuz).
 vm_boot() {
 	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
 	local vmlinuz mondir mon pid start deadline rc
 	vmlinuz=$(kernel_boot_image "$kdir")
+	VM_BOOT_IMAGE=$(basename "$vmlinuz")
 	# A UNIX socket path has at most 108 bytes: keep it out of the
 	# results tree, which may sit deep in a user's checkout.
 	mondir=$(mktemp -d "${TMPDIR:-/tmp}/wacvm.XXXXXX")

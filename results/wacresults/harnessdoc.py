@@ -70,7 +70,7 @@ def context_of(d):
     ctx = {k: h.get(k) for k in (
         "run_id", "scenario", "scenario_file", "description", "kernel", "backend",
         "accel", "fs", "stable_writes", "steps", "wac_args", "started", "wall_s",
-        "boot_s", "host", "suite_commit")}
+        "boot_s", "boot_image", "host", "suite_commit")}
     ctx["device"] = {k: (h.get("device") or {}).get(k) for k in (
         "kind", "dif", "dix", "guard", "sector_size", "dev_size_mb", "flakey")}
     ctx["expect"] = ":".join([exp.get("outcome") or ""] + (
@@ -359,7 +359,8 @@ def build(d, wac, expect=None, expect_direct=None):
             "ocfs2": res.get("ocfs2") if isinstance(res.get("ocfs2"), dict) else None},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
-    for k in ("started", "wall_s", "boot_s", "host", "suite_commit", "repeat", "flaky", "batch"):
+    for k in ("started", "wall_s", "boot_s", "boot_image", "host", "suite_commit", "repeat", "flaky",
+              "batch"):
         doc[k] = ctx.get(k)
     return doc, outcome, J.summary(verdict, chans), reason
 

@@ -45,6 +45,7 @@ def wac_fields(doc):
         "sector_size": tgt.get("sector_size") or cfg.get("sector_size"),
         "integrity_format": integ.get("format"),
         "stable_writes": tgt.get("stable_writes"),
+        "dax": None if tgt.get("dax") is None else int(bool(tgt.get("dax"))),
         "writers": cfg.get("writers"),
         "mmappers": cfg.get("mmappers"),
         "direct": 1 if cfg.get("direct") else 0,

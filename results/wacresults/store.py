@@ -12,7 +12,7 @@ SCHEMA_VERSION = 1
 # fields the selectors name, and minus suite_commit).
 KEY_FIELDS = [
     "tool", "scenario", "profile", "fs", "device_kind", "device_model", "dif", "dix",
-    "guard", "sector_size", "integrity_format", "stable_writes", "writers",
+    "guard", "sector_size", "integrity_format", "stable_writes", "dax", "writers",
     "mmappers", "direct", "size", "block", "engine", "iodepth",
     "write_sync", "msync", "sync_every", "duration_s", "f_mode", "layout", "accel",
     "backend", "host", "kernel_release",
@@ -22,7 +22,7 @@ INFO_FIELDS = [
     "outcome", "expected_outcome", "observed_channels", "expected_channels",
 ]
 ALL_FIELDS = KEY_FIELDS + INFO_FIELDS
-INT_FIELDS = {"dif", "dix", "guard", "sector_size", "stable_writes", "writers",
+INT_FIELDS = {"dif", "dix", "guard", "sector_size", "stable_writes", "dax", "writers",
               "mmappers", "direct", "size", "block", "iodepth", "sync_every",
               "exit_status"}
 
