@@ -1,11 +1,12 @@
 """The nightly's cost check: a night's stable-page cost (harness/cost's
 on/off ratio per profile, size, sync mode and op, with its paired
-interval) against the baseline night's, judged beside the night's own
-A/A control (arm 1 against arm 1 again: the machine's noise)."""
+interval) against the baseline night's, judged against the night's own
+A/A control (arm 1 against arm 1 again: the machine's noise), so that a
+night of nothing changed raises no flag."""
 
 import os
 
-from .stats import cost_rows, read_cost_tsv
+from .stats import cost_rows, half_width_pp, read_cost_tsv
 
 # below this a change of the cost is not flagged, however tight the
 # intervals (the throughput rule of compare)
@@ -30,27 +31,41 @@ def load_cost(runs):
     return rows
 
 
+def aa_noise_pct(row):
+    """The machine's noise by the night's A/A control, in percent: twice
+    the A/A ratio's distance from 1, or its interval's half-width if that
+    is larger (a few rounds give a poor interval but an honest distance).
+    0 without an A/A arm."""
+    aa = row.get("aa")
+    if not aa:
+        return 0.0
+    return max(200.0 * abs(aa[0] - 1.0), half_width_pp(aa[1]) or 0.0)
+
+
 def judge_cost(new, base, min_pct=COST_MIN_CHANGE_PCT):
     """A key's verdict and its reason.  "REGRESSION": stable pages cost
-    more tonight (its on/off interval lies wholly below the baseline's,
-    and the ratio fell by min_pct or more); "improvement" the other way;
-    "noisy": tonight's A/A interval excludes 1, so the machine alone
-    moved a ratio and nothing is judged; "not judged" without intervals;
-    else "same"."""
+    more tonight -- its on/off interval lies wholly below the baseline's,
+    and the ratio fell by more than min_pct and more than tonight's A/A
+    noise; "improvement" the same the other way; "within noise" when the
+    intervals are apart but the change is not larger than that; "not
+    judged" without intervals; else "same"."""
     change = 100.0 * (new["ratio"] / base["ratio"] - 1.0)
-    res = {"change_pct": change}
-    aa = new.get("aa")
+    bar = max(min_pct, aa_noise_pct(new))
+    res = {"change_pct": change, "bar_pct": bar}
     if not new["ci"] or not base["ci"]:
         res.update(verdict="not judged", reason="fewer than 3 paired rounds on a side")
-    elif aa and aa[1] and not aa[1][0] <= 1.0 <= aa[1][1]:
-        res.update(verdict="noisy", reason="tonight's A/A interval [%.3f, %.3f] excludes 1"
-                   % aa[1])
-    elif new["ci"][1] < base["ci"][0] and change <= -min_pct:
-        res.update(verdict="REGRESSION", reason="intervals separate, cost up %.1f%%" % -change)
-    elif new["ci"][0] > base["ci"][1] and change >= min_pct:
-        res.update(verdict="improvement", reason="intervals separate, cost down %.1f%%" % change)
+    elif new["ci"][1] < base["ci"][0] or new["ci"][0] > base["ci"][1]:
+        if abs(change) <= bar:
+            res.update(verdict="within noise", reason="intervals apart, change %.1f%% within "
+                       "the bar %.1f%% (5%% or the A/A noise)" % (change, bar))
+        elif change < 0:
+            res.update(verdict="REGRESSION", reason="intervals apart, cost up %.1f%% (bar %.1f%%)"
+                       % (-change, bar))
+        else:
+            res.update(verdict="improvement", reason="intervals apart, cost down %.1f%% (bar %.1f%%)"
+                       % (change, bar))
     else:
-        res.update(verdict="same", reason="intervals overlap or change < %g%%" % min_pct)
+        res.update(verdict="same", reason="intervals overlap")
     return res
 
 
