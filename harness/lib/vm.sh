@@ -33,6 +33,7 @@ vm_boot() {
 	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
 	local vmlinuz mondir mon pid start deadline rc
 	vmlinuz=$(kernel_boot_image "$kdir")
+	# shellcheck disable=SC2034 # read by harness/run (harness.json boot_image)
 	VM_BOOT_IMAGE=$(basename "$vmlinuz")
 	# A UNIX socket path has at most 108 bytes: keep it out of the
 	# results tree, which may sit deep in a user's checkout.
