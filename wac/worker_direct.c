@@ -14,6 +14,15 @@
 
 #define REAP_MAX 64
 
+/*
+ * Hand the kernel the refilled slots SUBMIT_BATCH at a time, not all at
+ * the end of the refill: after a wake-up the whole queue has often
+ * completed, and a device as fast as a loop over tmpfs sat idle while we
+ * stamped 32 blocks (libaio on the idle host: 0.83x fio's IOPS, inflight 0
+ * in 43% of samples; with 8 at a time 1.05x; 1 at a time costs more CPU).
+ */
+#define SUBMIT_BATCH 8
+
 /* Source buffer of slot i: a shared F slot, or private aligned memory. */
 static char *slot_buf(struct wac_thread *t, unsigned i)
 {
@@ -158,7 +167,8 @@ struct direct_state {
 };
 
 /*
- * Fill every idle slot and submit: one heartbeat and clock read a batch.
+ * Fill every idle slot, submitting every SUBMIT_BATCH: one heartbeat and
+ * clock read a refill.
  * A synchronous engine times each write itself; its heartbeat starts at
  * the last completion, a few microseconds old (the watchdog counts in
  * seconds), which saves a clock read per write.
@@ -167,6 +177,7 @@ static int submit_more(struct wac_thread *t, struct direct_state *d)
 {
 	struct wac_oracle *o = &t->run->oracle;
 	uint64_t now = d->eng.ops->sync ? d->now : now_ns();
+	unsigned queued = 0;
 	int ret = 0;
 
 	d->now = now;
@@ -183,6 +194,11 @@ static int submit_more(struct wac_thread *t, struct direct_state *d)
 		o->flags[unit] |= UNIT_IN_FLIGHT;
 		d->nfree--;
 		d->inflight++;
+		if (++queued % SUBMIT_BATCH == 0) {
+			ret = d->eng.ops->commit(&d->eng);
+			if (ret)
+				goto out;
+		}
 	}
 	ret = d->eng.ops->commit(&d->eng);
 out:
