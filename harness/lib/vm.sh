@@ -29,9 +29,12 @@ qemu_accel_args() {
 # VM_STATUS (poweroff | timeout | noboot | qemu-error), VM_BOOT_S (host
 # seconds until the guest's init ran, empty when it never did) and
 # VM_BOOT_IMAGE (the file booted: vmlinux.pvh or the vmlinuz).
+# VM_BOOT_TIMEOUT: seconds the guest has to reach init (default TIMEOUT_S);
+# past it the VM is killed as noboot instead of waiting out TIMEOUT_S.
+# WAC_VM_APPEND: more kernel command line, last (after "--": init's argv).
 vm_boot() {
 	local kdir=$1 initrd=$2 share=$3 log=$4 accel=$5 timeout=$6 append=${7:-}
-	local vmlinuz mondir mon pid start deadline rc
+	local vmlinuz mondir mon pid start deadline boot_deadline now rc
 	vmlinuz=$(kernel_boot_image "$kdir")
 	# shellcheck disable=SC2034 # read by harness/run (harness.json boot_image)
 	VM_BOOT_IMAGE=$(basename "$vmlinuz")
@@ -49,7 +52,7 @@ vm_boot() {
 		-nodefaults -display none -no-reboot \
 		-smp "$VM_CPUS" "${VM_PMEM_QEMU[@]}" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "$VM_KERNEL_ARGS $append${VM_PMEM_APPEND:+ $VM_PMEM_APPEND}" \
+		-append "$VM_KERNEL_ARGS $append${VM_PMEM_APPEND:+ $VM_PMEM_APPEND}${WAC_VM_APPEND:+ $WAC_VM_APPEND}" \
 		-serial "file:$log" \
 		-monitor "unix:$mon,server,nowait" \
 		-device virtio-serial-pci -chardev "file,id=wacresults,path=$log.results" \
@@ -60,13 +63,16 @@ vm_boot() {
 	pid=$!
 	VM_PID=$pid
 	deadline=$(($(date +%s) + timeout))
+	boot_deadline=$(($(date +%s) + ${VM_BOOT_TIMEOUT:-$timeout}))
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ -z "$VM_BOOT_S" ] && grep -qa 'wac-guest: booted' "$log" 2>/dev/null; then
 			VM_BOOT_S=$(elapsed_s "$start")
 			[ -n "${VM_ON_BOOT:-}" ] && "$VM_ON_BOOT" "$VM_BOOT_S"
 		fi
+		now=$(date +%s)
 		# VM_ON_TICK: a caller's own deadline (a batch item's), false to kill
-		if [ "$(date +%s)" -ge "$deadline" ] || { [ -n "${VM_ON_TICK:-}" ] && ! "$VM_ON_TICK"; }; then
+		if [ "$now" -ge "$deadline" ] || { [ -z "$VM_BOOT_S" ] && [ "$now" -ge "$boot_deadline" ]; } ||
+			{ [ -n "${VM_ON_TICK:-}" ] && ! "$VM_ON_TICK"; }; then
 			vm_kill_hung "$pid" "$mon"
 			rm -rf "$mondir"
 			VM_STATUS=timeout
