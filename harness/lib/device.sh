@@ -222,12 +222,16 @@ export DM_DISABLE_UDEV=1
 #   drop_writes    writes are silently dropped, reads pass
 #   error_writes   writes fail with EIO, reads pass
 #   error_reads    reads fail with EIO, writes pass (kernel 6.5+)
+#   linear         dm-linear, not flakey: the same pass-through by a target
+#                  that passes the integrity profile up (DM_TARGET_PASSES_
+#                  INTEGRITY), the control for flakey's lost stable pages
 # Anything else is "UP DOWN [NFEATURES FEATURE...]" after the offset.
 dev_flakey_table() {
 	local spec=$1 size
 	size=$(blockdev --getsz "/dev/$FLAKEY_BASE")
 	case $spec in
 	allow) echo "0 $size flakey /dev/$FLAKEY_BASE 0 180 0" ;;
+	linear) echo "0 $size linear /dev/$FLAKEY_BASE 0" ;;
 	drop_writes | error_writes | error_reads)
 		echo "0 $size flakey /dev/$FLAKEY_BASE 0 0 180 1 $spec" ;;
 	*) echo "0 $size flakey /dev/$FLAKEY_BASE 0 $spec" ;;
