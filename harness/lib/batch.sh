@@ -62,6 +62,14 @@ batch_serial() {
 	' "$1"
 }
 
+# batch_boot: one boot of batch_run's VM (its locals kdir, initrd, share,
+# dir, accel, timeout): init within the boot allowance, items by
+# batch_tick's deadlines.
+batch_boot() {
+	VM_BOOT_TIMEOUT=$VM_BOOT_ALLOWANCE VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick \
+		vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+}
+
 # batch_run KDIR INITRD ACCEL DIR ENV...: boot one VM for the items, leave
 # each item's files in DIR/out/NNNN and set, per item (1-based),
 # BATCH_STATUS[i]: poweroff (it finished), timeout, crash, noboot,
@@ -84,8 +92,7 @@ batch_run() {
 	# persistent memory when the items use it (harness/run batches only
 	# items of one vm_needs together)
 	BATCH_PMEM_MB=$(vm_pmem_mb "$@")
-	VM_BOOT_TIMEOUT=$VM_BOOT_ALLOWANCE VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick \
-		vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+	batch_boot
 	BOOT_RETRIES=0
 	if [ "$VM_STATUS" = noboot ] || [ "$VM_STATUS" = qemu-error ]; then
 		# The kernel died before init (seen once: 7.2 oopsed in early
@@ -97,8 +104,7 @@ batch_run() {
 		BOOT_RETRIES=1
 		progress "[$CUR_IDX] the kernel did not reach init, booting again"
 		BATCH_CUR=""
-		VM_BOOT_TIMEOUT=$VM_BOOT_ALLOWANCE VM_PMEM_MB=$BATCH_PMEM_MB VM_ON_TICK=batch_tick \
-			vm_boot "$kdir" "$initrd" "$share" "$dir/serial.log" "$accel" "$timeout"
+		batch_boot
 	fi
 	batch_collect "$dir" $#
 }

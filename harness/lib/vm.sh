@@ -62,8 +62,9 @@ vm_boot() {
 		"${VM_EXTRA_ARGS[@]}" -nic none </dev/null >"$log.qemu" 2>&1 &
 	pid=$!
 	VM_PID=$pid
-	deadline=$(($(date +%s) + timeout))
-	boot_deadline=$(($(date +%s) + ${VM_BOOT_TIMEOUT:-$timeout}))
+	now=$(date +%s)
+	deadline=$((now + timeout))
+	boot_deadline=$((now + ${VM_BOOT_TIMEOUT:-$timeout}))
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ -z "$VM_BOOT_S" ] && grep -qa 'wac-guest: booted' "$log" 2>/dev/null; then
 			VM_BOOT_S=$(elapsed_s "$start")
