@@ -8,6 +8,10 @@
 # cleanup_run: on exit, kill a VM still running and drop its share and
 # a batch directory left by an error (the judged results stay).
 cleanup_run() {
+	# a signal now would run on_signal, whose exit ends this trap before
+	# its last line (seen: the expanded scenarios left in TMPDIR, about
+	# once in 100 signals at the end of a run): the run is over, finish
+	trap '' INT TERM
 	vm_stop
 	if [ -n "${CURRENT_SHARE:-}" ] && [ -d "$CURRENT_SHARE" ]; then
 		rm -rf "$CURRENT_SHARE"
