@@ -12,13 +12,14 @@ Data model (see results/README.md):
   labels   (run, label): free-form tags ("baseline", "nightly-...").
 
 Modules: store (schema, hashes), flatten, ingest (import), fio, selection,
-stats, compare, and outcome (the judge) + harnessdoc (the one writer of harness.json).
+stats, history (night-to-night noise), compare, and outcome (the judge) + harnessdoc (the one writer of harness.json).
 """
 
-from .compare import (DEFAULT_METRICS, METRIC_RULES, compare, fmt_change,  # noqa: F401
+from .compare import (DEFAULT_METRICS, METRIC_RULES, NOISE_SDS, compare, fmt_change,  # noqa: F401
                       fmt_num, judge, metric_rule, varying_fields)
 from .costcmp import COST_MIN_CHANGE_PCT, compare_cost, judge_cost, load_cost  # noqa: F401
 from .flatten import flatten_numbers  # noqa: F401
+from .history import MIN_NIGHT_DIFFS, NIGHT_SDS, earlier_nights, night_noise  # noqa: F401
 from .ingest import Importer, classify, harness_fields, wac_fields  # noqa: F401
 from .fio import fio_fields  # noqa: F401
 from .selection import (Selector, describe_key, group_key, load_metrics,  # noqa: F401

@@ -4,6 +4,7 @@ change of the trimmed means and whether it is flagged."""
 import fnmatch
 import math
 
+from .history import NIGHT_SDS, night_noise
 from .selection import group_key, load_metrics, load_runs
 from .stats import mean, ratio_interval, summarize
 from .store import KEY_FIELDS
@@ -45,6 +46,12 @@ METRIC_RULES = [
     ("*", 0, 10.0),
 ]
 
+# A flag also needs the change to exceed NOISE_SDS run-to-run standard
+# deviations (pooled over both sides, relative to the base mean): whole
+# nights shift by about that much on an unchanged machine, so the ranges of
+# two A/A nights separate by chance (results/README.md has the numbers).
+NOISE_SDS = 2.0
+
 DEFAULT_METRICS = ["total.ops_per_s", "total.mb_per_s", "ops.*.ops_per_s",
                    "ops.*.mean_ns", "latency_ns.*.p50", "latency_ns.*.p99"]
 
@@ -62,8 +69,18 @@ def metric_rule(name, overrides=()):
     return direction, minpct
 
 
-def judge(name, base_vals, new_vals, min_runs=3, overrides=()):
-    """One metric of one group: statistics and the verdict.
+def noise_pct(b, n):
+    """NOISE_SDS pooled standard deviations of the runs, in % of the base
+    mean (0 when the base mean is 0: any change from 0 is news)."""
+    if b["mean"] == 0:
+        return 0.0
+    pooled = math.sqrt((b["stddev"] ** 2 + n["stddev"] ** 2) / 2)
+    return NOISE_SDS * 100.0 * pooled / abs(b["mean"])
+
+
+def judge(name, base_vals, new_vals, min_runs=3, overrides=(), night_pct=None):
+    """One metric of one group: statistics and the verdict.  night_pct:
+    NIGHT_SDS night-to-night SDs of this metric in %, when known.
 
     verdict: REGRESSION | improvement | changed | "" (no significant change)
     reason: why it was or was not flagged.
@@ -95,6 +112,17 @@ def judge(name, base_vals, new_vals, min_runs=3, overrides=()):
     if not (n["min"] > b["max"] or n["max"] < b["min"]):
         res["reason"] = "value ranges overlap"
         return res
+    noise = noise_pct(b, n)
+    res["noise_pct"] = noise
+    if abs(change) < noise:
+        res["reason"] = "change within %g run-to-run SDs (%.1f%%)" % (NOISE_SDS, noise)
+        return res
+    if night_pct is not None:
+        res["night_noise_pct"] = night_pct
+        if abs(change) < night_pct:
+            res["reason"] = "change within %g night-to-night SDs (%.1f%%)" % (
+                NIGHT_SDS, night_pct)
+            return res
     worse = (direction > 0 and change < 0) or (direction < 0 and change > 0)
     if direction == 0:
         res["verdict"] = "changed"
@@ -102,18 +130,24 @@ def judge(name, base_vals, new_vals, min_runs=3, overrides=()):
         res["verdict"] = "REGRESSION"
     else:
         res["verdict"] = "improvement"
-    res["reason"] = "ranges separate, change >= %g%%" % minpct
+    res["reason"] = "ranges separate, change >= %g%%, > %g run-to-run SDs (%.1f%%)" % (
+        minpct, NOISE_SDS, noise)
+    if night_pct is not None:
+        res["reason"] += ", > %g night-to-night SDs (%.1f%%)" % (NIGHT_SDS, night_pct)
     return res
 
 
 def compare(conn, base_sel, new_sel, patterns, min_runs=3, overrides=(),
-            ignore=(), tools=None):
+            ignore=(), tools=None, nights=()):
+    """nights: labels of earlier nights, oldest first, whose night-to-night
+    changes set a further bar (history.night_noise)."""
     base = load_runs(conn, base_sel, tools)
     new = load_runs(conn, new_sel, tools)
     drop = base_sel.fields() | new_sel.fields() | set(ignore)
     fields = [f for f in KEY_FIELDS if f not in drop]
     bmet = load_metrics(conn, [r["id"] for r in base], patterns)
     nmet = load_metrics(conn, [r["id"] for r in new], patterns)
+    noise = night_noise(conn, nights, fields, patterns, tools) if nights else {}
     groups = {}
     for side, runs, met in (("base", base, bmet), ("new", new, nmet)):
         for r in runs:
@@ -133,7 +167,8 @@ def compare(conn, base_sel, new_sel, patterns, min_runs=3, overrides=(),
             nv = [m[name] for m in g["new"] if name in m]
             if not bv or not nv:
                 continue
-            results.append(judge(name, bv, nv, min_runs, overrides))
+            results.append(judge(name, bv, nv, min_runs, overrides,
+                                 noise.get((key, name))))
         rows.append((key, results))
     return rows, only, fields
 
