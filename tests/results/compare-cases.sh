@@ -38,36 +38,34 @@ test_compare_outlier_trimmed() {
 		_fail "total.ops_per_s not compared on trimmed means: $(grep total.ops_per_s <<<"$out")"
 }
 
+# compare_quiet NAME "BASE VALUES" "NEW VALUES" WHY: compare exits 0 and
+# --why gives WHY
+compare_quiet() {
+	local d=$WORK/$1 out rc=0 base new
+	read -ra base <<<"$2"
+	read -ra new <<<"$3"
+	series "$d" b base "${base[@]}"
+	series "$d" n new "${new[@]}"
+	out=$("$RESULTS" --db "$d/db" compare --base label=base --new label=new --why) || rc=$?
+	assert_eq "exit status" 0 "$rc" || return 1
+	[[ $out == *"$4"* ]] || _fail "expected '$4': $out"
+}
+
+# +-3% noise around the same mean, means 2% apart
 test_compare_noise_quiet() {
-	local d=$WORK/noise out rc=0
-	# +-3% noise around the same mean, means 2% apart
-	series "$d" b base 1000 1030 975 1012 990
-	series "$d" n new 985 1018 962 1001 970
-	out=$("$RESULTS" --db "$d/db" compare --base label=base --new label=new --why) || rc=$?
-	assert_eq "exit status" 0 "$rc" || return 1
-	[[ $out == *"change below 5%"* ]] || _fail "expected 'change below 5%': $out"
+	compare_quiet noise "1000 1030 975 1012 990" "985 1018 962 1001 970" "change below 5%"
 }
 
+# means 8% apart but the ranges overlap
 test_compare_overlap_quiet() {
-	local d=$WORK/overlap out rc=0
-	# means 8% apart but the ranges overlap
-	series "$d" b base 1000 1100 900
-	series "$d" n new 950 1000 810
-	out=$("$RESULTS" --db "$d/db" compare --base label=base --new label=new --why) || rc=$?
-	assert_eq "exit status" 0 "$rc" || return 1
-	[[ $out == *"value ranges overlap"* ]] || _fail "expected 'value ranges overlap': $out"
+	compare_quiet overlap "1000 1100 900" "950 1000 810" "value ranges overlap"
 }
 
+# ranges apart and 15% lower, but one run of three at 600: the change is
+# within two run-to-run SDs (30%)
 test_compare_spread_quiet() {
-	local d=$WORK/spread out rc=0
-	# ranges apart and 15% lower, but one run of three at 600: the change
-	# is within two run-to-run SDs (30%)
-	series "$d" b base 1000 1010 990
-	series "$d" n new 980 600 970
-	out=$("$RESULTS" --db "$d/db" compare --base label=base --new label=new --why) || rc=$?
-	assert_eq "exit status" 0 "$rc" || return 1
-	[[ $out == *"-15.0%"*"total.ops_per_s"*"change within 2 run-to-run SDs"* ]] ||
-		_fail "expected 'change within 2 run-to-run SDs': $out"
+	compare_quiet spread "1000 1010 990" "980 600 970" \
+		"total.ops_per_s                    (change within 2 run-to-run SDs"
 }
 
 test_compare_flags_regression() {
