@@ -19,7 +19,7 @@
 /* kernel.sched_autogroup_enabled, or -1 without CONFIG_SCHED_AUTOGROUP:
  * with 1 a process's threads share one scheduling group against the
  * kernel's writeback and block threads, and processes in sessions of their
- * own (fio's jobs) get one each: psync throughput differs by 10-20%. */
+ * own (fio's jobs) get one each: psync8 throughput differs by 10-25%. */
 static int sched_autogroup(void)
 {
 	FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
