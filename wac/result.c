@@ -16,28 +16,16 @@
 #include "option_table.h"
 #include "run.h"
 
-/* kernel.sched_autogroup_enabled, or -1 without CONFIG_SCHED_AUTOGROUP:
- * with 1 a process's threads share one scheduling group against the
- * kernel's writeback and block threads, and processes in sessions of their
- * own (fio's jobs) get one each: psync8 throughput differs by 10-25%. */
-static int sched_autogroup(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
-	int v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 static void write_kernel(struct json *j)
 {
 	struct utsname u;
 	char host[256] = "";
-	int autogroup = sched_autogroup();
+	/* with 1 a process's threads share one scheduling group against the
+	 * kernel's writeback and block threads, and processes in sessions of
+	 * their own (fio's jobs) get one each: psync8 differs by 10-25%;
+	 * -1: no CONFIG_SCHED_AUTOGROUP */
+	long autogroup = read_sysfs_long("/proc/sys/kernel",
+					 "sched_autogroup_enabled", -1);
 
 	gethostname(host, sizeof(host) - 1);
 	json_str(j, "host", host);

@@ -37,7 +37,7 @@ static int read_sysfs(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static long read_sysfs_long(const char *dir, const char *file, long dflt)
+long read_sysfs_long(const char *dir, const char *file, long dflt)
 {
 	char path[PATH_MAX], buf[64];
 

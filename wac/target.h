@@ -47,4 +47,8 @@ struct dev_stat {
 
 void target_read_stat(const struct target_info *ti, struct dev_stat *s);
 
+/* The number in sysfs or procfs file DIR/FILE, or dflt when it cannot be
+ * read. */
+long read_sysfs_long(const char *dir, const char *file, long dflt);
+
 #endif

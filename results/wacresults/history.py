@@ -32,18 +32,17 @@ def night_sd(diffs):
 
 def night_means(conn, nights, fields, patterns, tools=None):
     """{(group key, metric): [trimmed mean per night, in the order of nights]}"""
-    means = {}
-    for label in nights:
-        runs = load_runs(conn, Selector("label=" + label), tools)
-        met = load_metrics(conn, [r["id"] for r in runs], patterns)
-        values = {}
-        for r in runs:
-            key = group_key(r, fields)
-            for name, v in met[r["id"]].items():
-                values.setdefault((key, name), []).append(v)
-        for k, vs in values.items():
-            means.setdefault(k, []).append(mean(trim(vs)))
-    return means
+    order = {label: i for i, label in enumerate(nights)}
+    runs = [r for r in load_runs(conn, Selector("all"), tools)
+            if any(lab in order for lab in r["labels"])] if nights else []
+    met = load_metrics(conn, [r["id"] for r in runs], patterns)
+    values = {}  # (key, metric) -> {night index: [values]}
+    for r in runs:
+        night = min(order[lab] for lab in r["labels"] if lab in order)
+        key = group_key(r, fields)
+        for name, v in met[r["id"]].items():
+            values.setdefault((key, name), {}).setdefault(night, []).append(v)
+    return {k: [mean(trim(per[i])) for i in sorted(per)] for k, per in values.items()}
 
 
 def night_noise(conn, nights, fields, patterns, tools=None):
