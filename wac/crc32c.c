@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#define POLY 0x82f63b78u /* reflected Castagnoli polynomial */
+#define POLY CRC32C_POLY
 
 static uint32_t table[8][256];
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;

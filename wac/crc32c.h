@@ -12,6 +12,9 @@
  */
 uint32_t crc32c_update(uint32_t crc, const void *buf, size_t len);
 
+/* The polynomial, bit-reflected: bit 31 is x^0, bit 0 is x^31. */
+#define CRC32C_POLY 0x82f63b78u
+
 static inline uint32_t crc32c(const void *buf, size_t len)
 {
 	return crc32c_update(0, buf, len);

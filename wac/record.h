@@ -38,7 +38,7 @@ _Static_assert(sizeof(struct wac_record_hdr) == WAC_RECORD_HDR_SIZE,
 void record_stamp(void *buf, const struct wac_record_hdr *hdr);
 
 /* n consecutive sectors from hdr->sector on, each as record_stamp would
- * write it (faster: the sectors' CRCs are computed side by side). */
+ * write it. */
 void record_stamp_run(void *buf, const struct wac_record_hdr *hdr, unsigned n);
 
 /* CRC of a sector as record_stamp computes it. */
