@@ -114,6 +114,11 @@ const struct wac_option wac_options[] = {
 	 .config_key = "hang_timeout_s"},
 	{"sysrq", 0, T_SET_BOOL, NULL, F(sysrq), .value = true,
 	 .help = "on a hang, also log blocked tasks with sysrq 'w'"},
+	{"sched-groups", 0, T_SET_BOOL, NULL, F(sched_groups), .value = true,
+	 .help = "each thread in a CPU cgroup of its own (cgroup v1, as\n"
+		 "root): with autogroup on, the threads are scheduled as\n"
+		 "N processes in N sessions (fio's jobs) are, not as one",
+	 .config_key = "sched_groups"},
 	{"no-prefill", 0, T_SET_BOOL, NULL, F(prefill), .value = false,
 	 .help = "do not zero TARGET first"},
 	{"prefill-only", 0, T_SET_BOOL, NULL, F(prefill_only), .value = true,

@@ -53,6 +53,11 @@ static void write_config(struct json *j, const struct wac_run *run)
 	/* the layout this run resolved ("auto" picks one) */
 	json_str(j, "layout",
 		 layout_name(run->layout > 0 ? run->layout : cfg->layout));
+	/* the evidence for --sched-groups: threads that moved into theirs */
+	if (cfg->sched_groups)
+		json_i64(j, "sched_groups_joined", run->groups.joined);
+	else
+		json_null(j, "sched_groups_joined");
 	json_str(j, "target", cfg->target);
 	json_obj_end(j);
 }

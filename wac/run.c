@@ -24,6 +24,16 @@ static void *(*const thread_body[KIND__COUNT])(void *) = {
 	[KIND_CHURN] = churn_thread,
 };
 
+/* --sched-groups: a thread moves into its group before its first op. */
+static void *thread_start(void *arg)
+{
+	struct wac_thread *t = arg;
+
+	if (t->run->cfg->sched_groups)
+		sched_groups_join(&t->run->groups, t->idx);
+	return thread_body[t->kind](t);
+}
+
 static void on_hang(void *ctx, struct hang_report *reports, unsigned n)
 {
 	struct wac_run *run = ctx;
@@ -81,8 +91,7 @@ static int start_threads(struct wac_run *run)
 {
 	for (unsigned i = 0; i < run->nthreads; i++) {
 		struct wac_thread *t = &run->threads[i];
-		int ret = pthread_create(&t->pthread, NULL,
-					 thread_body[t->kind], t);
+		int ret = pthread_create(&t->pthread, NULL, thread_start, t);
 
 		if (ret) {
 			atomic_store(&run->stop, true);
@@ -103,6 +112,8 @@ static int start(struct wac_run *run)
 		ret = run_setup(run);
 	if (!ret && churn_setup_run(run))
 		ret = -ENOMEM;
+	if (!ret && run->cfg->sched_groups)
+		ret = sched_groups_make(&run->groups, run->nthreads);
 	if (ret)
 		return ret;
 	/* from here on, lines about other disks are set aside */
@@ -339,6 +350,7 @@ int wac_run(struct wac_config *cfg)
 		wac_err("cannot catch SIGBUS: a refused store will kill wac");
 	kmsg_start(&run.kmsg);
 	if (start(&run)) {
+		sched_groups_remove(&run.groups);
 		run_setup_undo(&run);
 		watchdog_stop(&run.watchdog);
 		kmsg_stop(&run.kmsg);
@@ -351,6 +363,7 @@ int wac_run(struct wac_config *cfg)
 	run.start_ns = now_ns();
 	wait_duration(&run, &sigs);
 	stop_threads(&run);
+	sched_groups_remove(&run.groups);
 	churn_reconcile(&run);
 	final_sync(&run);
 	target_read_stat(&run.ti, &run.stat_after);

@@ -13,6 +13,7 @@
 #include "kmsg.h"
 #include "metrics.h"
 #include "oracle.h"
+#include "sched_group.h"
 #include "target.h"
 #include "verify.h"
 #include "watchdog.h"
@@ -106,6 +107,7 @@ struct wac_run {
 	unsigned nthreads;
 	struct heartbeat main_hb;
 	atomic_bool stop;
+	struct sched_groups groups; /* --sched-groups */
 	struct syscall_errors errs;
 	struct kmsg_monitor kmsg;
 	struct watchdog watchdog;

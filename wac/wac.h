@@ -88,6 +88,7 @@ struct wac_config {
 	uint64_t seed;
 	double hang_timeout_s;
 	bool sysrq;
+	bool sched_groups;
 	bool prefill;
 	bool create; /* a bare-word TARGET that does not exist may be made */
 	int progress; /* -1 auto (tty), 0 quiet, 1 always */
