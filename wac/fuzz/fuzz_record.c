@@ -21,7 +21,9 @@ struct ctl {
 	uint32_t written, durable;
 };
 
-#define CTL_FIX_CRC 1 /* restamp the CRC: decode finds a whole record */
+#define CTL_RESTAMP                                          \
+	1 /* restamp payload and CRC from the header: decode \
+	   * finds a whole record */
 #define CTL_FOREIGN 2 /* the oracle is of another run */
 #define CTL_MIXED 4 /* owners alternate O_DIRECT and page cache */
 
@@ -84,8 +86,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(sector, 0, sizeof(sector));
 	size -= sizeof(c);
 	memcpy(sector, data + sizeof(c), size < ss ? size : ss);
-	if (c.flags & CTL_FIX_CRC)
-		((struct wac_record_hdr *)sector)->crc = record_crc(sector, ss);
+	if (c.flags & CTL_RESTAMP) {
+		struct wac_record_hdr h;
+
+		memcpy(&h, sector, sizeof(h));
+		h.sector_size = ss;
+		record_stamp(sector, &h);
+	}
 	check_decode(sector, ss);
 	classify(&c, sector, ss);
 	return 0;
