@@ -24,8 +24,8 @@ from .ingest import Importer, classify, harness_fields, wac_fields  # noqa: F401
 from .fio import fio_fields  # noqa: F401
 from .selection import (Selector, describe_key, group_key, load_metrics,  # noqa: F401
                         load_runs)
-from .stats import (BadTable, cost_rows, format_cost_table, mean, ratio_interval,  # noqa: F401
-                    read_cost_tsv, stddev, summarize, trim)
+from .stats import (BadTable, cost_rows, format_cost_table, format_pairs, mean,  # noqa: F401
+                    ratio_interval, read_cost_tsv, read_pairs, stddev, summarize, trim)
 from .store import (ALL_FIELDS, DEFAULT_DB, INFO_FIELDS, INT_FIELDS,  # noqa: F401
                     KEY_FIELDS, RESULTS_DIR, BadDocument, content_hash, default_db_path,
                     open_db)

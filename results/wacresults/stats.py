@@ -121,6 +121,41 @@ def read_cost_tsv(fh):
     return groups
 
 
+def read_pairs(fh):
+    """{group: ([base, ...], [new, ...])} from lines 'GROUP BASE NEW' (a
+    round of a paired benchmark; blank lines skipped), groups in the order
+    they first appear."""
+    groups = {}
+    for n, line in enumerate(fh, 1):
+        f = line.split()
+        if not f:
+            continue
+        if len(f) != 3:
+            raise BadTable("line %d: %d fields, want 3 (group base new)" % (n, len(f)))
+        try:
+            base, new = float(f[1]), float(f[2])
+        except ValueError:
+            raise BadTable("line %d: base and new must be numbers" % n)
+        if not (math.isfinite(base) and math.isfinite(new)) or base <= 0 or new <= 0:
+            raise BadTable("line %d: base and new must be finite and > 0" % n)
+        b, w = groups.setdefault(f[0], ([], []))
+        b.append(base)
+        w.append(new)
+    return groups
+
+
+def format_pairs(groups):
+    """Per group: the geometric mean of new/base over the rounds, its 95%
+    bootstrap interval (paired_ratio_interval; '-' under 3 rounds) and the
+    rounds, tab-separated."""
+    out = []
+    for g, (base, new) in groups.items():
+        r, ci = paired_ratio_interval(base, new)
+        lo, hi = ("%.3f" % ci[0], "%.3f" % ci[1]) if ci else ("-", "-")
+        out.append("%s\t%.3f\t%s\t%s\t%d" % (g, r, lo, hi, len(base)))
+    return "".join(line + "\n" for line in out)
+
+
 def arm_interval(base, other):
     """Paired when both arms ran the same rounds, else Welch on the logs."""
     if len(base) == len(other) >= 3:
