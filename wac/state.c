@@ -18,9 +18,11 @@
 #include "engine.h"
 #include "oracle.h"
 
-#define STATE_MAGIC 0x3554415453434157ull /* "WACSTAT5" */
+#define STATE_MAGIC 0x3654415453434157ull /* "WACSTAT6" */
 #define STATE_MAGIC_ANY 0x0054415453434157ull /* "WACSTAT" and a digit */
-#define STATE_VERSION 5
+/* 6: the same file as 5, for a target whose records' payload words are
+ * seed ^ i * STEP (wac/record.c): a 5's target would all read torn */
+#define STATE_VERSION 6
 #define UNITS_MAX (1ull << 32) /* 2 TiB of 512-byte units */
 
 struct state_header {
@@ -138,9 +140,9 @@ static const char *header_problem(const struct state_header *h, uint64_t len)
 {
 	if ((h->magic & 0x00ffffffffffffffull) == STATE_MAGIC_ANY &&
 	    h->magic != STATE_MAGIC)
-		return "state file format of an older wac (before version 5, "
-		       "which knows holes): verify it with the wac that "
-		       "wrote it, or run again";
+		return "state file format of an older wac (before version 6, "
+		       "whose sector records differ): verify it with the wac "
+		       "that wrote it, or run again";
 	if (h->magic != STATE_MAGIC)
 		return "not a wac state file";
 	if (h->version != STATE_VERSION || header_crc(*h) != h->header_crc)
