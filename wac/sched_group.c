@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "target.h"
 #include "wac.h"
 
 /* "cpu" is one of the comma-separated words of list. */
@@ -39,13 +40,11 @@ static int find_cpu_hierarchy(char *root, size_t len)
 	if (!f)
 		return -errno;
 	while (ret && fgets(line, sizeof(line), f)) {
-		char mnt[PATH_MAX], fs[64], opts[1024];
-		char *sep = strstr(line, " - ");
+		struct mount_entry m;
 
-		if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
-		    sscanf(sep + 3, "%63s %*s %1023s", fs, opts) == 2 &&
-		    !strcmp(fs, "cgroup") && has_cpu(opts)) {
-			snprintf(root, len, "%s", mnt);
+		if (!mountinfo_parse(line, &m) && !strcmp(m.fs, "cgroup") &&
+		    has_cpu(m.opts)) {
+			snprintf(root, len, "%s", m.mnt);
 			ret = 0;
 		}
 	}

@@ -47,6 +47,16 @@ long read_sysfs_long(const char *dir, const char *file, long dflt)
 	return strtol(buf, NULL, 10);
 }
 
+int mountinfo_parse(const char *line, struct mount_entry *m)
+{
+	const char *sep = strstr(line, " - ");
+
+	if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", m->mnt) != 1 ||
+	    sscanf(sep + 3, "%63s %4095s %1023s", m->fs, m->src, m->opts) != 3)
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * The mount holding path: longest mount point that prefixes it.  Gives
  * its fs type and source (btrfs files have an anonymous st_dev, so the
@@ -62,21 +72,19 @@ static int find_mount(const char *path, char *fstype, size_t fslen,
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char mnt[PATH_MAX], fs[64], src[PATH_MAX];
-		char *sep = strstr(line, " - ");
+		struct mount_entry m;
 		size_t len;
 
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s %4095s", fs, src) != 2)
+		if (mountinfo_parse(line, &m))
 			continue;
-		len = strlen(mnt);
-		if (strncmp(path, mnt, len) ||
+		len = strlen(m.mnt);
+		if (strncmp(path, m.mnt, len) ||
 		    (len > 1 && path[len] != '/' && path[len] != '\0'))
 			continue;
 		if (len >= best) {
 			best = len;
-			snprintf(fstype, fslen, "%s", fs);
-			snprintf(source, srclen, "%s", src);
+			snprintf(fstype, fslen, "%s", m.fs);
+			snprintf(source, srclen, "%s", m.src);
 		}
 	}
 	fclose(f);

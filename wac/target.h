@@ -35,6 +35,15 @@ struct target_info {
  * creates or writes its target). */
 int target_open(const char *path, struct target_info *ti, int flags);
 
+/* One line of /proc/self/mountinfo: its mount point, and after the " - "
+ * its fs type, source and super options. */
+struct mount_entry {
+	char mnt[PATH_MAX], fs[64], src[PATH_MAX], opts[1024];
+};
+
+/* 0, or -EINVAL for a line that is not one. */
+int mountinfo_parse(const char *line, struct mount_entry *m);
+
 /* Re-read queue/stable_writes etc. (fills the sysfs parts of ti). */
 void target_probe_device(struct target_info *ti);
 
