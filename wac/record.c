@@ -140,6 +140,7 @@ static void payload_crc_build(struct payload_crc *t, uint32_t sector_size)
 	size_t len = (size_t)words * 8;
 	uint32_t sum = 0, xn = mul_xn(0x80000000u, -33);
 
+	__builtin_cpu_init();
 	fill_payload(payload_scratch, len, 0);
 	t->k = crc_reg(0, payload_scratch, len);
 	/* x^(8 len - 33), and the sum of x^(64 i - 33) over the words */
@@ -147,7 +148,6 @@ static void payload_crc_build(struct payload_crc *t, uint32_t sector_size)
 	for (unsigned i = 0; i < words; i++, xn = mul_xn(xn, 64))
 		sum ^= xn;
 	t->mul_seed = sum;
-	__builtin_cpu_init();
 	t->usable = crc32c_have_hw() && __builtin_cpu_supports("pclmul");
 }
 
