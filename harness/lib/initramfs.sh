@@ -114,13 +114,26 @@ copy_with_libs() {
 	done
 }
 
-# initramfs_inputs_hash KDIR: a short hash of what the image is built from.
+# initramfs_module_files MODDIR: what the image copies from MODDIR, relative
+# paths one per line: the modules' closure and the lists depmod needs.
+initramfs_module_files() {
+	local moddir=$1 t
+	# shellcheck disable=SC2086 # word lists
+	module_closure "$moddir" $INITRAMFS_MODULES $INITRAMFS_PMEM_MODULES
+	for t in modules.builtin modules.builtin.modinfo modules.order; do
+		if [ -f "$moddir/$t" ]; then echo "$t"; fi
+	done
+}
+
+# initramfs_inputs_hash MODDIR FILE...: a short hash of what the image is
+# built from.  The modules are hashed by content: harness/kbuild gives
+# every label of a source one release, and two labels that differ only in
+# a module (a patched ext4.ko) must not share an image.
 initramfs_inputs_hash() {
-	local kdir=$1 t
+	local moddir=$1 t
+	shift
 	{
-		kernel_info "$kdir" release
-		# harness/kbuild: a rebuilt label keeps its release (nothing for fetched kernels)
-		kernel_info "$kdir" build_id
+		(cd "$moddir" && sha256sum "$@")
 		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init" "$HARNESS_DIR/lib/ocfs2.sh"
 		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS $INITRAMFS_EXTRA_TOOLS; do
 			t=$(command -v "$t" || true)
@@ -133,9 +146,11 @@ initramfs_inputs_hash() {
 # kernel unpacked in KDIR.
 build_initramfs() {
 	local kdir=$1 release moddir out root m t path rel
+	local -a files
 	release=$(kernel_info "$kdir" release)
 	moddir=$kdir/$(kernel_info "$kdir" moddir)
-	out=$INITRAMFS_CACHE/$release-$(initramfs_inputs_hash "$kdir").cpio
+	mapfile -t files < <(initramfs_module_files "$moddir")
+	out=$INITRAMFS_CACHE/$release-$(initramfs_inputs_hash "$moddir" "${files[@]}").cpio
 	if [ -f "$out" ]; then
 		touch "$out"   # the pruning keeps the most recently used
 		echo "$out"
@@ -178,7 +193,7 @@ build_initramfs() {
 
 	mkdir -p "$root/lib/modules/$release"
 	initramfs_add_pmem "$root"
-	for m in $(module_closure "$moddir" $INITRAMFS_MODULES $INITRAMFS_PMEM_MODULES); do
+	for m in "${files[@]}"; do
 		rel=${m%.xz}
 		rel=${rel%.zst}
 		rel=${rel%.gz}
@@ -189,9 +204,6 @@ build_initramfs() {
 		*.gz) gzip -dc "$moddir/$m" >"$root/lib/modules/$release/$rel" ;;
 		*) cp "$moddir/$m" "$root/lib/modules/$release/$rel" ;;
 		esac
-	done
-	for t in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -f "$moddir/$t" ] && cp "$moddir/$t" "$root/lib/modules/$release/"
 	done
 	depmod -b "$root" "$release" 2>/dev/null || die "initramfs: depmod failed"
 

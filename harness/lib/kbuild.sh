@@ -20,8 +20,8 @@ KBUILD_ROOT=$WAC_CACHE/kbuild
 # the release would change utsrelease.h and every module's vermagic, so a
 # patched build would relink everything; with one release, make rebuilds
 # only what the patches touch (fs/ext4: ext4.ko alone).  The label lives in
-# kernel.info (alias build:LABEL) and, through it, in harness.json;
-# build_id tells the initramfs cache the builds apart.
+# kernel.info (alias build:LABEL) and, through it, in harness.json; the
+# initramfs cache tells the builds apart by their modules' contents.
 # shellcheck disable=SC2034 # harness/kbuild uses it
 KBUILD_LOCALVERSION=-wac
 
