@@ -471,6 +471,46 @@ step_thaw() {
 	FROZEN=0
 	log "thawed $MNT"
 }
+# folio_orders start|stop: the folios the page cache gains for the target
+# between start and stop, by order, from the filemap tracepoint in a trace
+# instance of the scenario's own (the global buffer and its users are left
+# alone).  result.json folio_orders: {"by_order": {"ORDER": COUNT},
+# "events_lost": N}; events_lost > 0 means the counts are short.
+FOLIO_TRACE=/sys/kernel/tracing
+FOLIO_EVENT=events/filemap/mm_filemap_add_to_page_cache
+step_folio_orders() {
+	local inst=$FOLIO_TRACE/instances/wac-folios-$$ dev ino lost
+	case $1 in
+	start)
+		if [ ! -d "$FOLIO_TRACE/instances" ]; then
+			dev_undo_push umount "$FOLIO_TRACE"
+			mount -t tracefs nodev "$FOLIO_TRACE" 2>/dev/null ||
+				_skip_scenario "no tracefs in kernel $(uname -r)"
+		fi
+		[ -d "$FOLIO_TRACE/$FOLIO_EVENT" ] ||
+			_skip_scenario "no tracepoint filemap:mm_filemap_add_to_page_cache in kernel $(uname -r)"
+		dev_undo_push rmdir "$inst"
+		mkdir "$inst" && echo 16384 >"$inst/buffer_size_kb" && echo 1 >"$inst/$FOLIO_EVENT/enable"
+		;;
+	stop)
+		[ -n "$MNT" ] && [ -f "$TARGET" ] || {
+			log "folio_orders: the target must be a file on a filesystem"
+			return 1
+		}
+		echo 0 >"$inst/$FOLIO_EVENT/enable" || return 1
+		dev=$(findmnt -no MAJ:MIN "$MNT" | tr -d ' ')
+		ino=$(printf %x "$(stat -c %i "$TARGET")")
+		lost=$(cat "$inst"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+		RESULT[folio_orders]=$(sed -n "s/.* dev $dev ino $ino .*order=\([0-9]*\).*/\1/p" "$inst/trace" |
+			sort -n | uniq -c | awk -v lost="$lost" '
+				{ o = o (NR > 1 ? "," : "") "\"" $2 "\":" $1 }
+				END { printf "{\"by_order\":{%s},\"events_lost\":%d}", o, lost }')
+		log "folio_orders of $TARGET: ${RESULT[folio_orders]}"
+		write_result
+		;;
+	*) return 1 ;;
+	esac
+}
 step_sleep() { sleep "$1"; }
 step_sysrq() { echo "$1" >/proc/sysrq-trigger; }
 # sh COMMAND: an experiment's own command, with DEV (the top device),

@@ -133,7 +133,7 @@ initramfs_inputs_hash() {
 	local moddir=$1 t
 	shift
 	{
-		(cd "$moddir" && sha256sum "$@")
+		if [ $# -gt 0 ]; then (cd "$moddir" && sha256sum "$@"); fi
 		cat "${BASH_SOURCE[0]}" "$HARNESS_DIR/guest/init" "$HARNESS_DIR/lib/ocfs2.sh"
 		for t in busybox $INITRAMFS_TOOLS $INITRAMFS_PMEM_TOOLS $INITRAMFS_EXTRA_TOOLS; do
 			t=$(command -v "$t" || true)

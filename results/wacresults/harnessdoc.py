@@ -70,7 +70,7 @@ def context_of(d):
     ctx = {k: h.get(k) for k in (
         "run_id", "scenario", "scenario_file", "description", "kernel", "backend",
         "accel", "fs", "stable_writes", "steps", "wac_args", "started", "wall_s",
-        "boot_s", "boot_image", "host", "suite_commit")}
+        "boot_s", "boot_image", "initrd", "host", "suite_commit")}
     ctx["device"] = {k: (h.get("device") or {}).get(k) for k in (
         "kind", "dif", "dix", "guard", "sector_size", "dev_size_mb", "flakey")}
     ctx["expect"] = ":".join([exp.get("outcome") or ""] + (
@@ -356,10 +356,12 @@ def build(d, wac, expect=None, expect_direct=None):
             "memory": memory_of(res),
             "md": md,
             # fs = ocfs2 (harness/lib/ocfs2.sh): mode, node, cluster as configfs showed it
-            "ocfs2": res.get("ocfs2") if isinstance(res.get("ocfs2"), dict) else None},
+            "ocfs2": res.get("ocfs2") if isinstance(res.get("ocfs2"), dict) else None,
+            # step folio_orders (harness/guest/scenario.sh): the target's folios by order
+            "folio_orders": res.get("folio_orders") if isinstance(res.get("folio_orders"), dict) else None},
         "outcome": outcome, "reason": reason, "wac": refs,
     })
-    for k in ("started", "wall_s", "boot_s", "boot_image", "host", "suite_commit", "repeat", "flaky",
+    for k in ("started", "wall_s", "boot_s", "boot_image", "initrd", "host", "suite_commit", "repeat", "flaky",
               "batch"):
         doc[k] = ctx.get(k)
     return doc, outcome, J.summary(verdict, chans), reason
