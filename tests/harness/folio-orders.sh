@@ -37,3 +37,24 @@ test_folio_orders_vm() {
 	done
 	[[ $kernels == *7.2* ]] || echo "    (7.2 not cached: the large-folio half not run)"
 }
+
+test_folio_orders_native() {
+	# the step on this machine's kernel: the target's 64 KiB counted
+	# (16 pages' worth in whatever orders ext4 chose), and tracefs left as
+	# it was found (no instance left; unmounted again if it was not mounted)
+	_require_cmd jq findmnt
+	[ "$(id -u)" -eq 0 ] || _skip "needs root"
+	local t=/sys/kernel/tracing mounted=0 rc=0 doc pages
+	grep -q " $t tracefs " /proc/mounts && mounted=1
+	"$HARNESS/run" -q --backend native --results "$WORK/native-folios" --run-id nf \
+		"$DATA/native-folio-orders.scn" >"$WORK/nf.out" 2>&1 || rc=$?
+	doc=$(find "$WORK/native-folios/nf" -name harness.json | head -n 1)
+	[ -n "$doc" ] || { cat "$WORK/nf.out"; _fail "no harness.json"; return 1; }
+	[ "$(jq -r .outcome "$doc")" != skip ] || _skip "$(jq -r .reason "$doc")"
+	assert_eq "outcome" ok "$(jq -r .outcome "$doc")" || { jq -c .observed "$doc"; return 1; }
+	echo "    $(uname -r): $(folio_orders "$doc")"
+	pages=$(jq '.observed.folio_orders.by_order | to_entries | map(.value * pow(2; .key | tonumber)) | add' "$doc")
+	assert_eq "4 KiB pages in the target's folios" 16 "$pages" || return 1
+	! ls -d "$t"/instances/wac-folios-* >/dev/null 2>&1 || _fail "a trace instance is left" || return 1
+	assert_eq "tracefs mounted (as before)" "$mounted" "$(grep -c " $t tracefs " /proc/mounts)"
+}
