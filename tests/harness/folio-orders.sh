@@ -1,6 +1,6 @@
 #!/bin/bash
-# Step folio_orders (the large-folio evidence of results/NOTES.md), sourced
-# by tests/harness/run.
+# Step folio_orders, the large-folio evidence of
+# results/notes/slowdown-7.2-large-folios.md (sourced by tests/harness/run).
 
 # folio_orders DOC: observed.folio_orders.by_order as "ORDER:COUNT ..."
 folio_orders() {
