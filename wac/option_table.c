@@ -121,6 +121,14 @@ const struct wac_option wac_options[] = {
 	 .config_key = "sched_groups"},
 	{"no-prefill", 0, T_SET_BOOL, NULL, F(prefill), .value = false,
 	 .help = "do not zero TARGET first"},
+	{"prefill-write", 0, T_SIZE, "SIZE", F(prefill_write), 512, 1u << 30,
+	 .def = "1m",
+	 .help = "bytes per write that zeroes TARGET first.  ext4 from 6.16\n"
+		 "sizes a new page-cache folio by the write that makes it,\n"
+		 "and under stable pages a small write waits on its whole\n"
+		 "folio: 4k keeps single pages (the result's page_cache\n"
+		 "says which folios the run had)",
+	 .config_key = "prefill_write"},
 	{"prefill-only", 0, T_SET_BOOL, NULL, F(prefill_only), .value = true,
 	 .help = "fill TARGET with one generation of this run's records,\n"
 		 "sync and exit: no threads, no verify (the harness's\n"
@@ -157,7 +165,10 @@ static int bad(const struct wac_option *o, const char *val)
 			 o->max);
 		break;
 	case T_SIZE:
-		snprintf(expect, sizeof(expect), "a size such as 4k, 64m, 1g");
+		n = snprintf(expect, sizeof(expect), "a size such as 4k, 64m, 1g");
+		if (o->min > 1 || o->max < UINT64_MAX)
+			snprintf(expect + n, sizeof(expect) - n,
+				 ", from %llu to %llu bytes", o->min, o->max);
 		break;
 	case T_TIME:
 		snprintf(expect, sizeof(expect),

@@ -85,6 +85,7 @@ static void set_defaults(struct wac_config *cfg)
 	cfg->seed = 0;
 	cfg->hang_timeout_s = 120;
 	cfg->prefill = true;
+	cfg->prefill_write = 1u << 20;
 	cfg->progress = -1;
 	cfg->slice_n = 1;
 }

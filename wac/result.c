@@ -413,6 +413,7 @@ static void write_document(FILE *f, struct wac_run *run, const char *verdict,
 	write_target(&j, &run->ti);
 	write_metrics(&j, run);
 	direct_path_write(&j, run);
+	page_cache_write(&j, &run->page_cache);
 	write_integrity(&j, run);
 	write_hangs(&j, run);
 	json_obj_end(&j);

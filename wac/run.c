@@ -369,6 +369,8 @@ int wac_run(struct wac_config *cfg)
 	target_read_stat(&run.ti, &run.stat_after);
 	close_threads(&run);
 	direct_path_measure(&run);
+	page_cache_measure(&run.page_cache, run.fd, run.oracle.size,
+			   run.ti.dax == 1);
 	verify_target(&run.oracle, run.ti.path, &run.verify, &run.main_hb);
 	/* Let the kernel log what the last I/O provoked before we stop. */
 	usleep(200000);

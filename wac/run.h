@@ -13,6 +13,7 @@
 #include "kmsg.h"
 #include "metrics.h"
 #include "oracle.h"
+#include "page_cache.h"
 #include "sched_group.h"
 #include "target.h"
 #include "verify.h"
@@ -113,6 +114,7 @@ struct wac_run {
 	struct watchdog watchdog;
 	struct verify_result verify;
 	struct direct_path direct;
+	struct page_cache_layout page_cache; /* at the end of the run */
 	struct hang_report *hangs;
 	unsigned nhangs;
 	char *fsrc; /* profile F source mapping */

@@ -19,7 +19,6 @@
 #include "profile.h"
 #include "run.h"
 
-#define PREFILL_CHUNK (1u << 20)
 
 static int setup_fail(struct wac_run *run, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -131,7 +130,8 @@ static int prefill_range(struct wac_run *run, char *buf, uint64_t off,
 			 uint64_t len)
 {
 	while (len) {
-		size_t n = len < PREFILL_CHUNK ? len : PREFILL_CHUNK;
+		size_t n = len < run->cfg->prefill_write ? len
+							 : run->cfg->prefill_write;
 		ssize_t w;
 
 		if (run->cfg->prefill_only)
@@ -169,7 +169,7 @@ static int prefill(struct wac_run *run)
 {
 	uint64_t size = run->cfg->size;
 	bool records = run->cfg->prefill_only;
-	char *buf = calloc(1, PREFILL_CHUNK);
+	char *buf = calloc(1, run->cfg->prefill_write);
 	int ret;
 
 	if (!buf)

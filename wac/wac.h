@@ -90,6 +90,7 @@ struct wac_config {
 	bool sysrq;
 	bool sched_groups;
 	bool prefill;
+	uint64_t prefill_write; /* bytes per prefill write */
 	bool create; /* a bare-word TARGET that does not exist may be made */
 	int progress; /* -1 auto (tty), 0 quiet, 1 always */
 	const char *json_path;

@@ -59,6 +59,10 @@ def wac_fields(doc):
         "duration_s": _fmt_duration(cfg.get("duration_s")),
         "f_mode": cfg.get("f_mode") if cfg.get("profile") == "F" else None,
         "layout": cfg.get("layout"),
+        # the folio size on ext4 from 6.16; NULL for 1 MiB, the default and
+        # the only size before --prefill-write, so that those runs pool
+        "prefill_write": (None if cfg.get("prefill_write") in (None, 1 << 20)
+                          else cfg.get("prefill_write")),
         "host": doc.get("host"),
         "kernel_release": kern.get("release"),
         "started": doc.get("started"),
@@ -86,6 +90,9 @@ def wac_fields(doc):
     # Device counters and anything else added later under "device"/"target"
     flatten_numbers(doc.get("device") or {}, "device", m)
     flatten_numbers(tgt.get("device_stat") or {}, "device", m)
+    # the folios at the end of the run (page_cache.folios_by_order.4 = 1):
+    # what a small write under stable pages waits on
+    flatten_numbers(doc.get("page_cache") or {}, "page_cache", m)
     return f, m
 
 

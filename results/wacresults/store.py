@@ -15,7 +15,7 @@ KEY_FIELDS = [
     "guard", "sector_size", "integrity_format", "stable_writes", "dax", "writers",
     "mmappers", "direct", "size", "block", "engine", "iodepth",
     "write_sync", "msync", "sync_every", "duration_s", "f_mode", "layout", "accel",
-    "backend", "host", "kernel_release",
+    "backend", "host", "kernel_release", "prefill_write",
 ]
 INFO_FIELDS = [
     "kernel_alias", "suite_commit", "started", "verdict", "exit_status",
@@ -24,7 +24,7 @@ INFO_FIELDS = [
 ALL_FIELDS = KEY_FIELDS + INFO_FIELDS
 INT_FIELDS = {"dif", "dix", "guard", "sector_size", "stable_writes", "dax", "writers",
               "mmappers", "direct", "size", "block", "iodepth", "sync_every",
-              "exit_status"}
+              "exit_status", "prefill_write"}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);

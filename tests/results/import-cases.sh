@@ -50,6 +50,11 @@ test_import_verify() {
 		"$(sqlite3 -separator ' ' "$db" "select count(*), v.of_run, v.verdict from verifies v join runs r on r.id = v.run")" || return 1
 	assert_eq "verify findings stored" "$(jq .integrity.verify.ok "$d/v.json")" \
 		"$(sqlite3 "$db" "select cast(value as int) from verify_metrics where name = 'verify.ok'")" || return 1
+	# the run's page cache at its end, and 1 MiB prefill writes (the default) as NULL
+	assert_eq "page_cache.pages stored" "$(jq .page_cache.pages "$d/r.json")" \
+		"$(sqlite3 "$db" "select cast(value as int) from metrics where name = 'page_cache.pages'")" || return 1
+	assert_eq "prefill_write of a default run" "1048576 null" \
+		"$(jq -r .config.prefill_write "$d/r.json") $(sqlite3 "$db" "select ifnull(prefill_write, 'null') from runs")" || return 1
 	out=$(WAC_PLOT=$TOP_DIR/plots/wac-plot python3 - "$db" <<'PY'
 import importlib.machinery, importlib.util, os, sys
 loader = importlib.machinery.SourceFileLoader("wac_plot", os.environ["WAC_PLOT"])
