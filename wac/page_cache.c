@@ -18,11 +18,15 @@
 #define KPF_COMPOUND_TAIL (1ULL << 16)
 
 #define TAIL_CHUNK 512 /* kpageflags entries read at a time */
+#define CHUNK_PAGES 32768 /* of the target per pass: 128 MiB of 4 KiB pages */
 
 struct walk {
-	int kpf;
-	const uint64_t *ent; /* pagemap entries of the mapping */
-	uint64_t pages;
+	int pagemap, kpf;
+	const char *map; /* the target, mapped */
+	long psize;
+	uint64_t counted; /* pages in the folios counted */
+	unsigned char vec[CHUNK_PAGES]; /* mincore */
+	uint64_t ent[CHUNK_PAGES]; /* pagemap entries */
 };
 
 static int kpf_flags(int kpf, uint64_t pfn, uint64_t *flags)
@@ -61,35 +65,36 @@ static unsigned order_of(uint64_t pages)
 	return order;
 }
 
-/* How many of a folio's N pages follow file page I, mapped in order:
- * they are its tails, and need no flags read. */
-static uint64_t mapped_tails(const struct walk *w, uint64_t i, uint64_t n)
+/* How many of a folio's N pages follow page I of the chunk (of N_CHUNK),
+ * mapped in order: they are its tails, and need no flags read. */
+static uint64_t mapped_tails(const struct walk *w, uint64_t i, uint64_t n,
+			     uint64_t n_chunk)
 {
 	uint64_t pfn = w->ent[i] & PM_PFN_MASK, k = 1;
 
-	while (k < n && i + k < w->pages && (w->ent[i + k] & PM_PRESENT) &&
+	while (k < n && i + k < n_chunk && (w->ent[i + k] & PM_PRESENT) &&
 	       (w->ent[i + k] & PM_PFN_MASK) == pfn + k)
 		k++;
 	return k - 1;
 }
 
-/* Count the folios of the resident pages; pages of a folio whose head is
- * outside the mapping (none, for a file mapped from offset 0) are left
- * uncounted and said in the note. */
-static int count_folios(struct page_cache_layout *pc, const struct walk *w)
+/* The folios of the chunk's resident pages, by their heads; a tail page
+ * (of a folio begun in the chunk before) is counted with its head. */
+static int count_folios(struct page_cache_layout *pc, struct walk *w,
+			uint64_t n_chunk)
 {
-	uint64_t counted = 0, flags;
+	uint64_t flags;
 	int ret;
 
-	for (uint64_t i = 0; i < w->pages; i++) {
+	for (uint64_t i = 0; i < n_chunk; i++) {
 		uint64_t pfn = w->ent[i] & PM_PFN_MASK, n = 1;
 
 		if (!(w->ent[i] & PM_PRESENT))
 			continue;
 		if (!pfn) {
 			snprintf(pc->note, sizeof(pc->note),
-				 "page frame numbers hidden: needs "
-				 "CAP_SYS_ADMIN");
+				 "page frame numbers hidden (needs "
+				 "CAP_SYS_ADMIN)");
 			return -EPERM;
 		}
 		ret = kpf_flags(w->kpf, pfn, &flags);
@@ -100,70 +105,83 @@ static int count_folios(struct page_cache_layout *pc, const struct walk *w)
 		if (flags & KPF_COMPOUND_HEAD)
 			n = folio_pages(w->kpf, pfn);
 		pc->by_order[order_of(n)]++;
-		counted += n;
-		i += mapped_tails(w, i, n);
+		w->counted += n;
+		i += mapped_tails(w, i, n, n_chunk);
 	}
-	if (counted != pc->resident)
-		snprintf(pc->note, sizeof(pc->note),
-			 "%llu resident pages, %llu in the folios counted",
-			 (unsigned long long)pc->resident,
-			 (unsigned long long)counted);
 	return 0;
 }
 
-/* Map every resident page into our page tables (pagemap sees only
- * mapped pages); pages not cached stay out of the cache. */
-static void fault_in_resident(const char *map, const unsigned char *vec,
-			      uint64_t pages, long psize)
+/* Map the chunk's resident pages into our page tables (pagemap sees only
+ * mapped pages; pages not cached stay out of the cache), read their
+ * entries, count their folios. */
+static int walk_chunk(struct page_cache_layout *pc, struct walk *w,
+		      uint64_t first, uint64_t n_chunk)
 {
+	uintptr_t start = (uintptr_t)w->map + first * w->psize;
+	size_t len = n_chunk * sizeof(*w->ent);
 	volatile char sink;
 
-	for (uint64_t p = 0; p < pages; p++)
-		if (vec[p] & 1)
-			sink = map[p * psize];
+	for (uint64_t p = 0; p < n_chunk; p++)
+		if (w->vec[p] & 1)
+			sink = w->map[(first + p) * w->psize];
 	(void)sink;
+	if (pread(w->pagemap, w->ent, len,
+		  start / w->psize * sizeof(*w->ent)) != (ssize_t)len)
+		return -EIO;
+	return count_folios(pc, w, n_chunk);
 }
 
-static int walk_mapping(struct page_cache_layout *pc, const char *map,
-			const unsigned char *vec, long psize)
+static void note_error(struct page_cache_layout *pc, const char *what, int err)
 {
-	struct walk w = {.pages = pc->pages, .kpf = -1};
-	size_t len = pc->pages * sizeof(uint64_t);
-	uint64_t *ent = malloc(len);
-	const char *file = "/proc/self/pagemap";
-	int pagemap, ret = 0;
+	if (pc->note[0])
+		return;
+	snprintf(pc->note, sizeof(pc->note), "cannot read %s: %s%s", what,
+		 strerror(err),
+		 err == EACCES || err == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+}
 
-	pagemap = open(file, O_RDONLY | O_CLOEXEC);
-	if (pagemap >= 0) {
+static int walk_open(struct page_cache_layout *pc, struct walk *w)
+{
+	const char *file = "/proc/self/pagemap";
+	int err;
+
+	w->pagemap = open(file, O_RDONLY | O_CLOEXEC);
+	if (w->pagemap >= 0) {
 		file = "/proc/kpageflags";
-		w.kpf = open(file, O_RDONLY | O_CLOEXEC);
+		w->kpf = open(file, O_RDONLY | O_CLOEXEC);
+		if (w->kpf >= 0)
+			return 0;
 	}
-	if (pagemap < 0 || w.kpf < 0 || !ent) {
-		ret = ent ? -errno : -ENOMEM;
-		goto out;
+	err = errno;
+	note_error(pc, file, err);
+	return -err;
+}
+
+/* Chunk by chunk: the resident pages always, the folios while they can
+ * be read (ret 0). */
+static int walk_target(struct page_cache_layout *pc, struct walk *w)
+{
+	int ret = walk_open(pc, w);
+
+	for (uint64_t first = 0; first < pc->pages; first += CHUNK_PAGES) {
+		uint64_t n = pc->pages - first;
+
+		n = n < CHUNK_PAGES ? n : CHUNK_PAGES;
+		if (mincore((char *)w->map + first * w->psize, n * w->psize,
+			    w->vec)) {
+			ret = -errno;
+			note_error(pc, "the target's residency (mincore)",
+				   -ret);
+			return ret;
+		}
+		for (uint64_t p = 0; p < n; p++)
+			pc->resident += w->vec[p] & 1;
+		if (!ret) {
+			ret = walk_chunk(pc, w, first, n);
+			if (ret)
+				note_error(pc, "/proc/kpageflags", -ret);
+		}
 	}
-	fault_in_resident(map, vec, pc->pages, psize);
-	file = "/proc/self/pagemap";
-	if (pread(pagemap, ent, len, (uintptr_t)map / psize * sizeof(*ent)) !=
-	    (ssize_t)len) {
-		ret = -EIO;
-		goto out;
-	}
-	w.ent = ent;
-	file = "/proc/kpageflags";
-	ret = count_folios(pc, &w);
-out:
-	if (ret && !pc->note[0])
-		snprintf(pc->note, sizeof(pc->note), "cannot read %s: %s%s",
-			 file, strerror(-ret),
-			 ret == -EACCES || ret == -EPERM
-				 ? " (needs CAP_SYS_ADMIN)"
-				 : "");
-	if (pagemap >= 0)
-		close(pagemap);
-	if (w.kpf >= 0)
-		close(w.kpf);
-	free(ent);
 	return ret;
 }
 
@@ -171,8 +189,7 @@ void page_cache_measure(struct page_cache_layout *pc, int fd, uint64_t size,
 			bool dax)
 {
 	long psize = sysconf(_SC_PAGESIZE);
-	unsigned char *vec = NULL;
-	char *map;
+	struct walk *w;
 
 	memset(pc, 0, sizeof(*pc));
 	pc->measured = true;
@@ -182,24 +199,32 @@ void page_cache_measure(struct page_cache_layout *pc, int fd, uint64_t size,
 			 "DAX: the target has no page cache");
 		return;
 	}
-	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map != MAP_FAILED)
-		vec = malloc(pc->pages);
-	if (map == MAP_FAILED || !vec || mincore(map, size, vec)) {
-		snprintf(pc->note, sizeof(pc->note),
-			 "cannot map the target to see its page cache: %s",
-			 strerror(errno));
-		goto out;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		note_error(pc, "the page cache", ENOMEM);
+		return;
 	}
-	for (uint64_t p = 0; p < pc->pages; p++)
-		pc->resident += vec[p] & 1;
-	pc->known = walk_mapping(pc, map, vec, psize) == 0;
+	w->pagemap = w->kpf = -1;
+	w->psize = psize;
+	w->map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (w->map == MAP_FAILED)
+		note_error(pc, "the target's page cache (mmap)", errno);
+	else
+		pc->known = walk_target(pc, w) == 0;
+	if (pc->known && w->counted != pc->resident)
+		snprintf(pc->note, sizeof(pc->note),
+			 "%llu resident pages, %llu in the folios counted",
+			 (unsigned long long)pc->resident,
+			 (unsigned long long)w->counted);
 	if (!pc->known)
 		memset(pc->by_order, 0, sizeof(pc->by_order));
-out:
-	free(vec);
-	if (map != MAP_FAILED)
-		munmap(map, size);
+	if (w->pagemap >= 0)
+		close(w->pagemap);
+	if (w->kpf >= 0)
+		close(w->kpf);
+	if (w->map != MAP_FAILED)
+		munmap((void *)w->map, size);
+	free(w);
 }
 
 void page_cache_write(struct json *j, const struct page_cache_layout *pc)
