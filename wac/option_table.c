@@ -165,7 +165,8 @@ static int bad(const struct wac_option *o, const char *val)
 			 o->max);
 		break;
 	case T_SIZE:
-		n = snprintf(expect, sizeof(expect), "a size such as 4k, 64m, 1g");
+		n = snprintf(expect, sizeof(expect),
+			     "a size such as 4k, 64m, 1g");
 		if (o->min > 1 || o->max < UINT64_MAX)
 			snprintf(expect + n, sizeof(expect) - n,
 				 ", from %llu to %llu bytes", o->min, o->max);

@@ -19,7 +19,6 @@
 #include "profile.h"
 #include "run.h"
 
-
 static int setup_fail(struct wac_run *run, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -130,8 +129,9 @@ static int prefill_range(struct wac_run *run, char *buf, uint64_t off,
 			 uint64_t len)
 {
 	while (len) {
-		size_t n = len < run->cfg->prefill_write ? len
-							 : run->cfg->prefill_write;
+		size_t n = len < run->cfg->prefill_write
+				   ? len
+				   : run->cfg->prefill_write;
 		ssize_t w;
 
 		if (run->cfg->prefill_only)
