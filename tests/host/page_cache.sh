@@ -19,8 +19,8 @@ kernel_at_least() {
 # 64 KiB write) and first written in 4 KiB pieces (by dd, and by
 # --prefill-write 4k).  The 4 KiB layout is 16 folios of order 0 on every
 # kernel; the prefilled file is the same 16 pages, on ext4 from 6.16
-# (large folios, 7ac67301e82f) one folio of order 4.  Without CAP_SYS_ADMIN the folios are unknown and the note
-# says why.
+# (large folios, 7ac67301e82f) one folio of order 4.  Without
+# CAP_SYS_ADMIN the folios are unknown and the note says why.
 test_page_cache_folios() {
 	_require_loop
 	_require_cmd setpriv
