@@ -355,10 +355,10 @@ mount_fs() {
 # kernel log while the hang lasts: a lock holder that runs or sleeps
 # interruptibly is invisible to a blocked-tasks dump (sysrq w) alone.
 dump_tasks() {
-	echo "wac-guest: $1: sysrq t, l"
+	console_mark "wac-guest: $1: sysrq t, l"
 	echo t >/proc/sysrq-trigger
 	echo l >/proc/sysrq-trigger
-	echo "wac-guest: task dump end"
+	console_mark "wac-guest: task dump end"
 }
 
 run_wac() {

@@ -22,6 +22,16 @@ stream_port() {
 
 STREAM_DEV=${STREAM_DEV-$(stream_port)}
 
+# console_mark TEXT: a line the host reads in the serial log (an item's
+# begin and end, the watchdog's report), as one kernel-log record.  A
+# line echoed to the console leaves through the tty after write()
+# returns, and kernel messages printed meanwhile cut into it (seen: the
+# sysrq dump that follows it glued inside "task dump end"); a record is
+# printed whole, in order with the kernel's own.
+console_mark() {
+	printf '%s\n' "$*" >/dev/kmsg 2>/dev/null || printf '%s\n' "$*"
+}
+
 # stream_out FILE...: each file as a frame named by its base name, after
 # STREAM_PREFIX (a batch item's "NNNN/").
 stream_out() {

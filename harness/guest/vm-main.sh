@@ -18,11 +18,11 @@ start_watchdog() {
 	local after=$1
 	(
 		sleep "$after"
-		echo "wac-guest: watchdog: scenario still running after ${after}s, sysrq w, t, l"
+		console_mark "wac-guest: watchdog: scenario still running after ${after}s, sysrq w, t, l"
 		echo w >/proc/sysrq-trigger
 		echo t >/proc/sysrq-trigger
 		echo l >/proc/sysrq-trigger
-		echo "wac-guest: task dump end"
+		console_mark "wac-guest: task dump end"
 	) &
 	WATCHDOG=$!
 }
@@ -41,7 +41,7 @@ run_item() {
 	timeout=$(sed -n "s/^SCN_TIMEOUT='\([0-9]*\)'$/\1/p" "$env")
 	name=$(sed -n "s/^SCN_NAME='\(.*\)'$/\1/p" "$env")
 	mkdir -p "$MEMOUT/$n"
-	echo "wac-guest: item $n begin at $(uptime_s): $name"
+	console_mark "wac-guest: item $n begin at $(uptime_s): $name"
 	start_watchdog "$((timeout > 20 ? timeout - 10 : timeout))"
 	STREAM_PREFIX="$n/" bash "$SHARE/guest/scenario.sh" "$env" "$MEMOUT/$n" "$SHARE/bin/wac" || rc=$?
 	kill "$WATCHDOG" 2>/dev/null || true
@@ -49,7 +49,7 @@ run_item() {
 	STREAM_PREFIX="$n/" stream_out "$MEMOUT/$n"/*
 	mkdir -p "$SHARE/out/$n"
 	cp -a "$MEMOUT/$n"/. "$SHARE/out/$n/"
-	echo "wac-guest: item $n end at $(uptime_s): exit $rc"
+	console_mark "wac-guest: item $n end at $(uptime_s): exit $rc"
 }
 
 main() {

@@ -53,12 +53,19 @@ batch_tick() {
 }
 
 # batch_serial LOG N: the serial log of item N: the boot prologue (up to
-# the first item) and the lines from its begin to its end marker.
+# the first item) and the lines from its begin to its end marker (kernel
+# records: after the "[ seconds]" prefix).
 batch_serial() {
 	awk -v n="$2" '
-		/wac-guest: item [0-9]+ begin/ { started = 1; mine = ($3 == n) }
+		{ what = "" }
+		match($0, /wac-guest: item [0-9]+ (begin|end)/) {
+			split(substr($0, RSTART, RLENGTH), w, " ")
+			item = w[3]
+			what = w[4]
+		}
+		what == "begin" { started = 1; mine = (item == n) }
 		!started || mine { print }
-		/wac-guest: item [0-9]+ end/ && $3 == n { mine = 0 }
+		what == "end" && item == n { mine = 0 }
 	' "$1"
 }
 

@@ -16,7 +16,7 @@ test_vm_timeout_is_hang() {
 	assert_eq "observed verdict" hang "$(jq -r .observed.verdict "$doc")" || return 1
 	assert_eq "vm status" timeout "$(jq -r .observed.vm_status "$doc")" || return 1
 	assert_eq "outcome" ok "$(jq -r .outcome "$doc")" || return 1
-	grep -q 'watchdog: scenario still running' "$(dirname "$doc")/serial.log" ||
+	grep -aq 'watchdog: scenario still running' "$(dirname "$doc")/serial.log" ||
 		_fail "the serial log lacks the guest watchdog's report" || return 1
 	# every task was dumped (sysrq t) and read back into harness.json
 	assert_ge "task dumps read" 1 "$(jq '.observed.tasks.dumps // 0' "$doc")" || return 1
@@ -67,4 +67,25 @@ test_results_channel() {
 	jq -e '.observed.recovered | index("wac-1.json") and index("exit") and index("result.json")' "$doc" >/dev/null ||
 		_fail "recovered: $(jq -c .observed.recovered "$doc")" || return 1
 	assert_eq "ops/s from the recovered wac document" true "$(jq '.observed.ops_per_s > 0' "$doc")"
+}
+
+test_batch_serial_cut() {
+	# The guest's markers are kernel records ("[ seconds] wac-guest: item
+	# NNNN begin ..."), or plain lines from an older guest: each item's
+	# serial log is the boot prologue and its own lines, whatever else
+	# the kernel printed around them.
+	local log=$WORK/batch-serial.log one two
+	printf '%s\n' '[    0.1] Linux version 6.1' '[    2.8] wac-guest: booted 2.86' \
+		'[    3.8] wac-guest: item 0001 begin at 3.85: a' 'one: sh[1]' \
+		'[ 9.1] wac-guest: item 0001 end at 9.10: exit 0' \
+		'wac-guest: item 0002 begin at 9.20: b' '[   10.0] sysrq: Show State' 'two: sh[1]' >"$log"
+	# shellcheck source=../../harness/lib/batch.sh
+	one=$(. "$HARNESS/lib/batch.sh" && batch_serial "$log" 0001)
+	two=$(. "$HARNESS/lib/batch.sh" && batch_serial "$log" 0002)
+	assert_eq "item 1: prologue, its lines" 5 "$(wc -l <<<"$one")" || return 1
+	grep -q '^one: sh' <<<"$one" && ! grep -q 'two:\|item 0002' <<<"$one" ||
+		_fail "item 1 holds: $one" || return 1
+	assert_eq "item 2: prologue, its lines" 5 "$(wc -l <<<"$two")" || return 1
+	grep -q 'Show State' <<<"$two" && ! grep -q 'one:\|item 0001' <<<"$two" ||
+		_fail "item 2 holds: $two"
 }
