@@ -55,34 +55,38 @@ log() {
 	echo "wac-guest: $*"
 }
 
-# json_str STRING: STRING as a JSON string (no jq in the guest).
+# json_str VAR STRING: STRING as a JSON string (no jq in the guest) into
+# VAR.  No command substitution here or in json_val: timeout(1) signals
+# the whole process group, and a $(...) child killed by the SIGTERM that
+# stops the scenario yields "" (seen: "stable_writes_initial":, an
+# unreadable result.json, no verdict).
 json_str() {
-	local s=$1 c out="" i n
-	s=${s//\\/\\\\}
-	s=${s//\"/\\\"}
-	s=${s//$'\n'/\\n}
-	s=${s//$'\t'/\\t}
-	s=${s//$'\r'/\\r}
-	if [[ $s =~ [[:cntrl:]] ]]; then
-		for ((i = 0; i < ${#s}; i++)); do
-			c=${s:i:1}
-			printf -v n '%d' "'$c"
-			if [ "$n" -lt 32 ] || [ "$n" -eq 127 ]; then
-				printf -v c '\\u%04x' "$n"
+	local _js_s=$2 _js_c _js_out="" _js_i _js_n
+	_js_s=${_js_s//\\/\\\\}
+	_js_s=${_js_s//\"/\\\"}
+	_js_s=${_js_s//$'\n'/\\n}
+	_js_s=${_js_s//$'\t'/\\t}
+	_js_s=${_js_s//$'\r'/\\r}
+	if [[ $_js_s =~ [[:cntrl:]] ]]; then
+		for ((_js_i = 0; _js_i < ${#_js_s}; _js_i++)); do
+			_js_c=${_js_s:_js_i:1}
+			printf -v _js_n '%d' "'$_js_c"
+			if [ "$_js_n" -lt 32 ] || [ "$_js_n" -eq 127 ]; then
+				printf -v _js_c '\\u%04x' "$_js_n"
 			fi
-			out+=$c
+			_js_out+=$_js_c
 		done
-		s=$out
+		_js_s=$_js_out
 	fi
-	printf '"%s"' "$s"
+	printf -v "$1" '"%s"' "$_js_s"
 }
 
-# json_val VALUE: a number as itself, "null" as null, else a string.
+# json_val VAR VALUE: a number as itself, "null" as null, else a string.
 json_val() {
-	if [[ $1 =~ ^-?[0-9]+$ ]] || [ "$1" = null ]; then
-		printf '%s' "$1"
+	if [[ $2 =~ ^-?[0-9]+$ ]] || [ "$2" = null ]; then
+		printf -v "$1" '%s' "$2"
 	else
-		json_str "$1"
+		json_str "$1" "$2"
 	fi
 }
 
@@ -93,7 +97,8 @@ write_result() {
 	{
 		printf '{'
 		for k in "${!RESULT[@]}"; do
-			printf '%s"%s":%s' "$sep" "$k" "${RESULT[$k]}"
+			# a fact a signal left empty reads as unknown
+			printf '%s"%s":%s' "$sep" "$k" "${RESULT[$k]:-null}"
 			sep=,
 		done
 		printf '%s"wac":[%s],"sh":[%s]}\n' "$sep" "${WAC_RUNS[*]}" "${SH_RUNS[*]}"
@@ -104,7 +109,7 @@ write_result() {
 
 # result KEY VALUE: one fact (number, null or string).
 result() {
-	RESULT[$1]=$(json_val "$2")
+	json_val "RESULT[$1]" "$2"
 	write_result
 }
 

@@ -32,11 +32,13 @@ step_remount() {
 # memcg LIMIT_MB|max: later wac runs in a fresh memory cgroup (no swap
 # beyond the limit unless a zram_swap step or swap = zram came first).
 step_memcg() {
-	local swap=0
+	local swap=0 limit swap_dev
 	[ -z "$SWAP_DEV" ] || swap=max
 	memcg_create "wac-$SCN_NAME-$$-$WAC_N" "$1" "$swap" || return 1
 	log "memory cgroup v$MEMCG_VERSION $MEMCG_DIR: limit $1 MB, swap ${SWAP_DEV:-none}"
-	MEM_INFO="\"cgroup\":\"v$MEMCG_VERSION\",\"limit_mb\":$(json_val "$1"),\"swap\":$(json_val "${SWAP_DEV:-none}")"
+	json_val limit "$1"
+	json_val swap_dev "${SWAP_DEV:-none}"
+	MEM_INFO="\"cgroup\":\"v$MEMCG_VERSION\",\"limit_mb\":$limit,\"swap\":$swap_dev"
 	MEM_INFO+=",\"swap_mb\":${SWAP_MB:-0}"
 	write_memory
 }
@@ -113,11 +115,12 @@ step_sysrq() { echo "$1" >/proc/sysrq-trigger; }
 # sh COMMAND: an experiment's own command, with DEV (the top device),
 # BASE_DEV, MNT and TARGET in its environment.
 step_sh() {
-	local rc=0 n=$((${#SH_RUNS[@]} + 1))
+	local rc=0 n=$((${#SH_RUNS[@]} + 1)) cmd
 	log "sh[$n]: $*"
 	DEV=$TOP_DEV BASE_DEV=$BASE_DEV MNT=$MNT TARGET=$TARGET WAC=$WAC \
 		bash -c "$*" >>"$OUT/steps.log" 2>&1 || rc=$?
-	SH_RUNS+=("{\"n\":$n,\"cmd\":$(json_str "$*"),\"exit\":$rc}")
+	json_str cmd "$*"
+	SH_RUNS+=("{\"n\":$n,\"cmd\":$cmd,\"exit\":$rc}")
 	write_result
 	log "sh[$n] exit $rc"
 }

@@ -97,7 +97,7 @@ signals_release() {
 # short, print the table so far, exit 128+signo.  A shard only judges
 # its own items (their rows go to the lead).
 on_signal() {
-	local sig=$1 pid row s k out
+	local sig=$1 pid row s k out judged
 	local -a cut=()
 	trap '' INT TERM
 	progress_done
@@ -105,6 +105,7 @@ on_signal() {
 	for pid in "${SHARD_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 	stop_child
 	vm_stop
+	judged=${#SUMMARY[@]}
 	interrupt_current
 	[ "$IN_SHARD" = 0 ] || exit $((128 + $(kill -l "$sig")))
 	[ ${#SHARD_PIDS[@]} -eq 0 ] || gather_shard_rows
@@ -114,6 +115,11 @@ on_signal() {
 	done
 	if [ ${#cut[@]} -gt 0 ]; then
 		warn "interrupted by SIG$sig: ${cut[*]} judged interrupted"
+	elif [ ${#SUMMARY[@]} -gt "$judged" ]; then
+		# the scenario that ran was judged, as something else (an
+		# error: its results unreadable)
+		IFS='|' read -r s k _ _ out _ <<<"${SUMMARY[judged]}"
+		warn "interrupted by SIG$sig: $s@$k judged $out"
 	else
 		warn "interrupted by SIG$sig: no scenario was running"
 	fi

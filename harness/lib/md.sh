@@ -145,7 +145,7 @@ md_on() { [ -n "${SCN_MD_LEVEL:-}" ]; }
 
 # md_fact KEY VALUE: one fact (number, null or string) in result.json's md.
 md_fact() {
-	MD_FACTS[$1]=$(json_val "$2")
+	json_val "MD_FACTS[$1]" "$2"
 	md_write
 }
 
