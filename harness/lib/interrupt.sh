@@ -77,14 +77,54 @@ interrupt_current() {
 	fi
 }
 
+# supervise ARGS...: harness/run ARGS as a worker process, this one only
+# passing signals on.  bash 5.2 runs a SIGINT trap at once when the
+# signal comes while it waits for the child of a $(...), with its parser
+# still inside that substitution: the trap's own text then fails to
+# parse ("interrupt trap: line 2: unexpected EOF while looking for
+# matching `)'"), bash exits 2 and nothing is judged (seen in the native
+# signal test, SIGINT samples only: a SIGTERM trap waits for the command
+# to end).  The worker starts with SIGINT ignored, which bash cannot
+# undo, and so does everything it runs: a terminal's Ctrl-C acts through
+# this process alone, which sends the worker SIGUSR1 for it.
+supervise() {
+	local worker="" pending="" rc
+	trap 'supervise_pass USR1' INT
+	trap 'supervise_pass TERM' TERM
+	WAC_RUN_WORKER=1 "$0" "$@" &
+	worker=$!
+	[ -z "$pending" ] || kill -s "$pending" "$worker" 2>/dev/null || true
+	while :; do
+		rc=0
+		wait "$worker" || rc=$?
+		kill -0 "$worker" 2>/dev/null || break
+	done
+	rc=0
+	wait "$worker" || rc=$?
+	# SIGUSR1 before the worker set its traps
+	if [ "$rc" = 138 ]; then
+		echo "${0##*/}: interrupted by SIGINT: no scenario was running" >&2
+		rc=130
+	fi
+	exit "$rc"
+}
+supervise_pass() {
+	if [ -n "$worker" ]; then
+		kill -s "$1" "$worker" 2>/dev/null || true
+	else
+		pending=$1
+	fi
+}
+
 # signals_hold / signals_release: a SIGINT/SIGTERM that comes in between
 # is taken at the release, so that the few lines which make a scenario's
 # directory and record it as the current one run as one step.
 PENDING_SIGNAL=""
 SAVED_TRAPS=""
 signals_hold() {
-	SAVED_TRAPS=$(trap -p INT TERM)
+	SAVED_TRAPS=$(trap -p INT USR1 TERM)
 	trap 'PENDING_SIGNAL=INT' INT
+	trap 'PENDING_SIGNAL=USR1' USR1
 	trap 'PENDING_SIGNAL=TERM' TERM
 }
 signals_release() {
@@ -115,11 +155,11 @@ on_signal() {
 	done
 	if [ ${#cut[@]} -gt 0 ]; then
 		warn "interrupted by SIG$sig: ${cut[*]} judged interrupted"
-	elif [ ${#SUMMARY[@]} -gt "$judged" ]; then
-		# the scenario that ran was judged, as something else (an
-		# error: its results unreadable)
-		IFS='|' read -r s k _ _ out _ <<<"${SUMMARY[judged]}"
-		warn "interrupted by SIG$sig: $s@$k judged $out"
+	elif [ ${#SUMMARY[@]} -gt "$judged" ] && IFS='|' read -r s k _ _ out _ <<<"${SUMMARY[judged]}" &&
+		[ "$out" = error ]; then
+		# the scenario cut short was judged, but its results were
+		# unreadable
+		warn "interrupted by SIG$sig: $s@$k judged error"
 	else
 		warn "interrupted by SIG$sig: no scenario was running"
 	fi
