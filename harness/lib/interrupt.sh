@@ -78,15 +78,16 @@ interrupt_current() {
 }
 
 # supervise ARGS...: harness/run ARGS as a worker process, this one only
-# passing signals on.  bash 5.2 runs a SIGINT trap at once when the
-# signal comes while it waits for the child of a $(...), with its parser
-# still inside that substitution: the trap's own text then fails to
-# parse ("interrupt trap: line 2: unexpected EOF while looking for
-# matching `)'"), bash exits 2 and nothing is judged (seen in the native
-# signal test, SIGINT samples only: a SIGTERM trap waits for the command
-# to end).  The worker starts with SIGINT ignored, which bash cannot
-# undo, and so does everything it runs: a terminal's Ctrl-C acts through
-# this process alone, which sends the worker SIGUSR1 for it.
+# passing signals on; exits with the worker's status.  bash 5.2 runs a
+# SIGINT trap at once when the signal comes while it waits for the child
+# of a $(...), with its parser still inside that substitution: the
+# trap's own text then fails to parse ("interrupt trap: line 2:
+# unexpected EOF while looking for matching `)'"), bash exits 2 and
+# nothing is judged (seen in the native signal test, SIGINT samples
+# only: a SIGTERM trap waits for the command to end).  The worker starts
+# with SIGINT ignored, which bash cannot undo, and so does everything it
+# runs: a terminal's Ctrl-C acts through this process alone, which sends
+# the worker SIGUSR1 for it.
 supervise() {
 	local worker="" pending="" rc
 	trap 'supervise_pass USR1' INT
@@ -94,10 +95,9 @@ supervise() {
 	WAC_RUN_WORKER=1 "$0" "$@" &
 	worker=$!
 	[ -z "$pending" ] || kill -s "$pending" "$worker" 2>/dev/null || true
-	while :; do
-		rc=0
-		wait "$worker" || rc=$?
-		kill -0 "$worker" 2>/dev/null || break
+	# a signal ends the wait, not the worker
+	while kill -0 "$worker" 2>/dev/null; do
+		wait "$worker" || true
 	done
 	rc=0
 	wait "$worker" || rc=$?
