@@ -6,13 +6,18 @@
 # harness/run's globals (RUN_DIR, ENVDIR, CHILD_PID, SHARD_PIDS, CUR_*).
 
 # cleanup_run: on exit, kill a VM still running and drop its share and
-# a batch directory left by an error (the judged results stay).
+# a batch directory left by an error (the judged results stay).  A
+# native scenario still running is stopped (it undoes its devices) and
+# judged: bash 5.2 can die of a trap it failed to parse, on_signal never
+# ran (harness/NOTES.md, "The native signal test's flake").
 cleanup_run() {
 	# a signal now would run on_signal, whose exit ends this trap before
 	# its last line (seen: the expanded scenarios left in TMPDIR, about
 	# once in 100 signals at the end of a run): the run is over, finish
 	trap '' INT TERM
+	stop_child
 	vm_stop
+	[ ${#CUR_NATIVE[@]} -eq 0 ] || interrupt_current
 	if [ -n "${CURRENT_SHARE:-}" ] && [ -d "$CURRENT_SHARE" ]; then
 		rm -rf "$CURRENT_SHARE"
 	fi
@@ -77,54 +82,14 @@ interrupt_current() {
 	fi
 }
 
-# supervise ARGS...: harness/run ARGS as a worker process, this one only
-# passing signals on; exits with the worker's status.  bash 5.2 runs a
-# SIGINT trap at once when the signal comes while it waits for the child
-# of a $(...), with its parser still inside that substitution: the
-# trap's own text then fails to parse ("interrupt trap: line 2:
-# unexpected EOF while looking for matching `)'"), bash exits 2 and
-# nothing is judged (seen in the native signal test, SIGINT samples
-# only: a SIGTERM trap waits for the command to end).  The worker starts
-# with SIGINT ignored, which bash cannot undo, and so does everything it
-# runs: a terminal's Ctrl-C acts through this process alone, which sends
-# the worker SIGUSR1 for it.
-supervise() {
-	local worker="" pending="" rc
-	trap 'supervise_pass USR1' INT
-	trap 'supervise_pass TERM' TERM
-	WAC_RUN_WORKER=1 "$0" "$@" &
-	worker=$!
-	[ -z "$pending" ] || kill -s "$pending" "$worker" 2>/dev/null || true
-	# a signal ends the wait, not the worker
-	while kill -0 "$worker" 2>/dev/null; do
-		wait "$worker" || true
-	done
-	rc=0
-	wait "$worker" || rc=$?
-	# SIGUSR1 before the worker set its traps
-	if [ "$rc" = 138 ]; then
-		echo "${0##*/}: interrupted by SIGINT: no scenario was running" >&2
-		rc=130
-	fi
-	exit "$rc"
-}
-supervise_pass() {
-	if [ -n "$worker" ]; then
-		kill -s "$1" "$worker" 2>/dev/null || true
-	else
-		pending=$1
-	fi
-}
-
 # signals_hold / signals_release: a SIGINT/SIGTERM that comes in between
 # is taken at the release, so that the few lines which make a scenario's
 # directory and record it as the current one run as one step.
 PENDING_SIGNAL=""
 SAVED_TRAPS=""
 signals_hold() {
-	SAVED_TRAPS=$(trap -p INT USR1 TERM)
+	SAVED_TRAPS=$(trap -p INT TERM)
 	trap 'PENDING_SIGNAL=INT' INT
-	trap 'PENDING_SIGNAL=USR1' USR1
 	trap 'PENDING_SIGNAL=TERM' TERM
 }
 signals_release() {
